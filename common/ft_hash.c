@@ -1,0 +1,107 @@
+/* ft_hash.c: SHA-256 through EVP (the digest OpenSSL accelerates with
+ * SHA-NI or AVX2 where the CPU has them). */
+#include "ft_hash.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+struct ft_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+struct ft_sha256 *
+ft_sha256_new(void)
+{
+	struct ft_sha256 *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	h->ctx = EVP_MD_CTX_new();
+	if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+		ft_sha256_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int
+ft_sha256_update(struct ft_sha256 *h, const void *data, size_t len)
+{
+	return EVP_DigestUpdate(h->ctx, data, len) == 1 ? 0 : -1;
+}
+
+int
+ft_sha256_final(struct ft_sha256 *h, char hex[FT_SHA256_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+	int rc = -1;
+
+	if (EVP_DigestFinal_ex(h->ctx, md, &len) == 1 && len == 32) {
+		for (i = 0; i < len; i++) {
+			hex[2 * i] = digits[md[i] >> 4];
+			hex[2 * i + 1] = digits[md[i] & 15];
+		}
+		hex[64] = '\0';
+		rc = 0;
+	}
+	ft_sha256_free(h);
+	return rc;
+}
+
+void
+ft_sha256_free(struct ft_sha256 *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
+int
+ft_sha256_fd(int fd, char hex[FT_SHA256_HEX])
+{
+	enum { CHUNK = 1 << 20 };
+	struct ft_sha256 *h = ft_sha256_new();
+	char *buf = malloc(CHUNK);
+	off_t off = 0;
+	ssize_t n;
+
+	if (h == NULL || buf == NULL)
+		goto fail;
+	for (;;) {
+		n = pread(fd, buf, CHUNK, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		if (ft_sha256_update(h, buf, (size_t)n) < 0)
+			goto fail;
+		off += n;
+	}
+	free(buf);
+	return ft_sha256_final(h, hex);
+fail:
+	free(buf);
+	ft_sha256_free(h);
+	return -1;
+}
+
+int
+ft_sha256_valid_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return s[64] == '\0';
+}

@@ -1,0 +1,22 @@
+/* ft_hash.h: SHA-256 through OpenSSL's EVP interface, one object per
+ * stream so a receiver can hash in the same pass as it writes. */
+#ifndef FT_HASH_H
+#define FT_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FT_SHA256_HEX 65	/* 64 hex digits and a NUL */
+
+struct ft_sha256;
+
+struct ft_sha256 *ft_sha256_new(void);
+int ft_sha256_update(struct ft_sha256 *h, const void *data, size_t len);
+/* Writes the lowercase hex digest into hex[FT_SHA256_HEX]; frees h. */
+int ft_sha256_final(struct ft_sha256 *h, char hex[FT_SHA256_HEX]);
+void ft_sha256_free(struct ft_sha256 *h);
+/* Hashes a whole open file by reading it in chunks (never mapped whole). */
+int ft_sha256_fd(int fd, char hex[FT_SHA256_HEX]);
+int ft_sha256_valid_hex(const char *s);
+
+#endif

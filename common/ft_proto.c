@@ -1,0 +1,229 @@
+/* ft_proto.c: parsing of protocol lines. Every field is bounded; a line
+ * that does not fit the grammar exactly is refused, never guessed at. */
+#include "ft_proto.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool
+ft_name_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > FT_NAME_MAX || name[0] == '.' || name[0] == '-')
+		return false;
+	if (strstr(name, "..") != NULL)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+const char *
+ft_proto_name(enum ft_proto_kind p)
+{
+	return p == FT_UDP ? "udp" : "tcp";
+}
+
+/* Strict unsigned decimal (or hex with base 16) into [0, max]. */
+static int
+parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Splits "key=value"; returns the value or NULL if the key differs. */
+static const char *
+value_of(const char *token, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(token, key, n) == 0 && token[n] == '=')
+		return token + n + 1;
+	return NULL;
+}
+
+static int
+parse_get_option(const char *tok, struct ft_request *req, const char **why)
+{
+	const char *v;
+	uint64_t n;
+
+	if ((v = value_of(tok, "group")) != NULL) {
+		if (parse_u64(v, 10, FT_MAX_GROUP, &n) < 0 || n == 0)
+			return *why = "group must be 1..1024", -1;
+		req->group = (unsigned)n;
+	} else if ((v = value_of(tok, "client")) != NULL) {
+		if (parse_u64(v, 10, FT_MAX_GROUP, &n) < 0 || n == 0)
+			return *why = "client must be 1..1024", -1;
+		req->client = (unsigned)n;
+	} else if ((v = value_of(tok, "run")) != NULL) {
+		if (strlen(v) != 16 || parse_u64(v, 16, UINT64_MAX, &n) < 0 ||
+		    n == 0)
+			return *why = "run must be 16 hex digits", -1;
+		req->run = n;
+	} else if ((v = value_of(tok, "proto")) != NULL) {
+		if (strcmp(v, "tcp") == 0)
+			req->proto = FT_TCP;
+		else if (strcmp(v, "udp") == 0)
+			req->proto = FT_UDP;
+		else
+			return *why = "proto must be tcp or udp", -1;
+	} else
+		return *why = "unknown GET option", -1;
+	return 0;
+}
+
+static int
+parse_get(char *args, struct ft_request *req, const char **why)
+{
+	char *save = NULL, *tok = strtok_r(args, " ", &save);
+
+	if (tok == NULL)
+		return *why = "GET needs a file name or -", -1;
+	if (strcmp(tok, "-") != 0) {
+		if (!ft_name_valid(tok))
+			return *why = "invalid file name", -1;
+		memcpy(req->file, tok, strlen(tok) + 1);
+	}
+	while ((tok = strtok_r(NULL, " ", &save)) != NULL)
+		if (parse_get_option(tok, req, why) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+parse_done(char *args, struct ft_request *req, const char **why)
+{
+	char *save = NULL, *bytes = strtok_r(args, " ", &save);
+	char *sha = strtok_r(NULL, " ", &save);
+
+	if (bytes == NULL || sha == NULL || strtok_r(NULL, " ", &save) != NULL)
+		return *why = "DONE needs <bytes> <sha256>", -1;
+	if (parse_u64(bytes, 10, UINT64_MAX, &req->bytes) < 0)
+		return *why = "DONE byte count is not a number", -1;
+	if (strlen(sha) != 64 || !ft_sha256_valid_hex(sha))
+		return *why = "DONE hash is not 64 lowercase hex digits", -1;
+	memcpy(req->sha256, sha, FT_SHA256_HEX);
+	return 0;
+}
+
+int
+ft_parse_request(const char *line, struct ft_request *req, const char **why)
+{
+	char copy[1100];
+	size_t len = strlen(line);
+
+	memset(req, 0, sizeof(*req));
+	if (len >= sizeof(copy))
+		return *why = "request line too long", -1;
+	memcpy(copy, line, len + 1);
+	if (strncmp(copy, "GET ", 4) == 0) {
+		req->verb = FT_GET;
+		return parse_get(copy + 4, req, why);
+	}
+	if (strncmp(copy, "DONE ", 5) == 0) {
+		req->verb = FT_DONE;
+		return parse_done(copy + 5, req, why);
+	}
+	if (strcmp(copy, "LIST") == 0)
+		return req->verb = FT_LIST, 0;
+	if (strcmp(copy, "READY") == 0)
+		return req->verb = FT_READY, 0;
+	if (strcmp(copy, "QUIT") == 0)
+		return req->verb = FT_QUIT, 0;
+	return *why = "unknown command (expected GET, LIST, READY, DONE, QUIT)", -1;
+}
+
+static int
+parse_offer_field(const char *tok, struct ft_offer *o)
+{
+	const char *v;
+	uint64_t n;
+
+	if ((v = value_of(tok, "member")) != NULL) {
+		if (parse_u64(v, 10, FT_MAX_GROUP, &n) < 0)
+			return -1;
+		o->member = (unsigned)n;
+	} else if ((v = value_of(tok, "group")) != NULL) {
+		if (parse_u64(v, 10, FT_MAX_GROUP, &n) < 0)
+			return -1;
+		o->group = (unsigned)n;
+	} else if ((v = value_of(tok, "file")) != NULL) {
+		if (!ft_name_valid(v))
+			return -1;
+		memcpy(o->file, v, strlen(v) + 1);
+	} else if ((v = value_of(tok, "size")) != NULL) {
+		if (parse_u64(v, 10, INT64_MAX, &o->size) < 0)
+			return -1;
+	} else if ((v = value_of(tok, "sha256")) != NULL) {
+		if (!ft_sha256_valid_hex(v))
+			return -1;
+		memcpy(o->sha256, v, FT_SHA256_HEX);
+	} else if ((v = value_of(tok, "udp_port")) != NULL) {
+		if (parse_u64(v, 10, 65535, &n) < 0)
+			return -1;
+		o->udp_port = (unsigned)n;
+	}
+	/* Unknown fields are skipped so a newer server can add some. */
+	return 0;
+}
+
+int
+ft_parse_offer(const char *line, struct ft_offer *o)
+{
+	char copy[1100], *save = NULL, *tok;
+
+	memset(o, 0, sizeof(*o));
+	if (strlen(line) >= sizeof(copy) || strncmp(line, "OK ", 3) != 0)
+		return -1;
+	strcpy(copy, line + 3);
+	for (tok = strtok_r(copy, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save))
+		if (parse_offer_field(tok, o) < 0)
+			return -1;
+	if (o->member == 0 || o->group == 0 || o->member > o->group ||
+	    o->file[0] == '\0' || o->sha256[0] == '\0')
+		return -1;
+	return 0;
+}
+
+int
+ft_parse_error(const char *line, int *code, const char **message)
+{
+	uint64_t n;
+	char num[4];
+
+	if (strncmp(line, "ERR ", 4) != 0 || strlen(line) < 7)
+		return -1;
+	memcpy(num, line + 4, 3);
+	num[3] = '\0';
+	if (parse_u64(num, 10, 999, &n) < 0)
+		return -1;
+	*code = (int)n;
+	*message = line[7] == ' ' ? line + 8 : line + 7;
+	return 0;
+}
+
+int
+ft_parse_data(const char *line, uint64_t *size)
+{
+	if (strncmp(line, "DATA ", 5) != 0)
+		return -1;
+	return parse_u64(line + 5, 10, INT64_MAX, size);
+}

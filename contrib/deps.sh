@@ -1,0 +1,31 @@
+#!/bin/sh
+# deps.sh: checks what ft needs and installs what is missing when run as
+# root (apt-get), or prints the exact command to run otherwise.
+#   deps.sh build   compiler, pkg-config, OpenSSL and libbsd headers, prove
+#   deps.sh bench   the above, plus iperf3 (optional ceiling in the bench)
+set -u
+need=""
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+
+have_cmd cc || need="$need gcc"
+have_cmd make || need="$need make"
+have_cmd pkg-config || need="$need pkg-config"
+have_pc libcrypto || need="$need libssl-dev"
+have_pc libbsd || need="$need libbsd-dev"
+have_cmd prove || need="$need perl"
+have_cmd openssl || need="$need openssl"
+[ "${1:-build}" = bench ] && ! have_cmd iperf3 && need="$need iperf3"
+
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
+	echo "deps: installing:$need" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >&2 ||
+	{ apt-get update -q >&2 &&
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >&2; } ||
+	{ echo "deps: apt-get failed" >&2; exit 1; }
+else
+	echo "deps: missing:$need" >&2
+	echo "deps: run: sudo apt-get install -y$need" >&2
+	exit 1
+fi

@@ -1,0 +1,239 @@
+/* main.c: ftserver's options and start-up: parse, open the catalogue
+ * and the listening socket, create the shared segment, then hand over to
+ * the master loop (which forks the workers). */
+#include "ftserver.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bsd/libutil.h>
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+#include <bsd/unistd.h>
+
+extern char **environ;
+
+enum { OPT_PIDFILE = 256, OPT_IDLE, OPT_IO, OPT_GRACE };
+
+static const struct option long_options[] = {
+	{ "workers", required_argument, NULL, 'p' },
+	{ "port", required_argument, NULL, 'P' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "files", required_argument, NULL, 'd' },
+	{ "logs", required_argument, NULL, 'L' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "clients", required_argument, NULL, 'n' },
+	{ "udp", no_argument, NULL, 'u' },
+	{ "datagram", required_argument, NULL, 's' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "io-timeout", required_argument, NULL, OPT_IO },
+	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+"usage: ftserver [-u] [-p WORKERS] [-P PORT] [-b ADDR] [-d DIR] [-L DIR]\n"
+"                [-f NAME] [-n CLIENTS] [-s BYTES] [-m raw|reliable]\n"
+"                [-t SECONDS] [--pidfile FILE]\n"
+"Sends a file from DIR to groups of clients that start together.\n"
+"  -p, --workers N      worker processes, 1..%d (default 25)\n"
+"  -P, --port PORT      TCP port (default 5005; 0 picks a free one)\n"
+"  -b, --bind ADDR      address to listen on (default 0.0.0.0; :: for IPv6)\n"
+"  -d, --files DIR      the catalogue folder (default ./files)\n"
+"  -L, --logs DIR       where test logs go (default ./Logs)\n"
+"  -f, --file NAME      file for the next tests (default: first in DIR)\n"
+"  -n, --clients N      connections per test (default 0: the client says)\n"
+"  -u, --udp            send over UDP (worker k owns port PORT+k)\n"
+"  -s, --datagram BYTES UDP payload size\n"
+"  -m, --mode MODE      UDP delivery: reliable (default) or raw\n"
+"  -t, --timeout SEC    a joined client must confirm ready within (60)\n"
+"      --idle-timeout S a new connection must send its request within (10)\n"
+"      --io-timeout S   a stalled transfer fails after (30)\n"
+"      --grace S        on SIGTERM, transfers may finish within (30)\n"
+"      --pidfile FILE   write the master's pid there\n"
+"  -h, --help, -V, --version\n"
+"Signals: USR1 stats dump, HUP rescan DIR, TERM/INT graceful stop.\n",
+	    FT_MAX_WORKERS);
+	exit(code);
+}
+
+static long long
+number(const char *arg, long long min, long long max, const char *what)
+{
+	const char *errstr = NULL;
+	long long n = strtonum(arg, min, max, &errstr);
+
+	if (errstr != NULL) {
+		warnx("%s %s: must be %lld..%lld", what, arg, min, max);
+		usage(2);
+	}
+	return n;
+}
+
+static void
+parse_options(struct server *s, int argc, char **argv, const char **file)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "p:P:b:d:L:f:n:us:m:t:hV",
+	    long_options, NULL)) != -1) {
+		switch (ch) {
+		case 'p': s->workers = (unsigned)number(optarg, 1, FT_MAX_WORKERS, "workers"); break;
+		case 'P': s->port = (unsigned)number(optarg, 0, 65535, "port"); break;
+		case 'b': s->bind_addr = optarg; break;
+		case 'd': s->files_dir = optarg; break;
+		case 'L': s->logs_dir = optarg; break;
+		case 'f': *file = optarg; break;
+		case 'n': s->group_size = (unsigned)number(optarg, 0, FT_MAX_WORKERS, "clients"); break;
+		case 'u': s->proto = FT_UDP; break;
+		case 's': s->datagram = (unsigned)number(optarg, 1, 65535, "datagram"); break;
+		case 'm':
+			if (strcmp(optarg, "raw") != 0 && strcmp(optarg, "reliable") != 0) {
+				warnx("mode %s: must be raw or reliable", optarg);
+				usage(2);
+			}
+			s->reliable = strcmp(optarg, "reliable") == 0;
+			break;
+		case 't': s->ready_timeout_s = (int)number(optarg, 1, 86400, "timeout"); break;
+		case OPT_IDLE: s->idle_timeout_s = (int)number(optarg, 1, 86400, "idle timeout"); break;
+		case OPT_IO: s->io_timeout_s = (int)number(optarg, 1, 86400, "io timeout"); break;
+		case OPT_GRACE: s->grace_s = (int)number(optarg, 0, 86400, "grace"); break;
+		case OPT_PIDFILE: s->pidfile = optarg; break;
+		case 'V': printf("ftserver %s\n", FT_VERSION); exit(0);
+		case 'h': usage(0);
+		default: usage(2);
+		}
+	}
+	if (optind != argc) {
+		warnx("unexpected argument: %s", argv[optind]);
+		usage(2);
+	}
+}
+
+static void
+print_listening(struct server *s, const struct sockaddr *sa)
+{
+	char host[NI_MAXHOST] = "?";
+
+	getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in), host, sizeof(host), NULL, 0,
+	    NI_NUMERICHOST);
+	printf("ftserver: listening on %s%s%s:%u (%s, %u workers, sending %s)\n",
+	    sa->sa_family == AF_INET6 ? "[" : "", host,
+	    sa->sa_family == AF_INET6 ? "]" : "", s->bound_port,
+	    ft_proto_name(s->proto), s->workers,
+	    s->shm->config.selected[0] ? s->shm->config.selected : "nothing yet");
+	fflush(stdout);
+}
+
+/* Binds the TCP socket every worker accepts on. Exits on failure. */
+static void
+open_listener(struct server *s)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	char port[8];
+	int one = 1, rc;
+
+	snprintf(port, sizeof(port), "%u", s->port);
+	if ((rc = getaddrinfo(s->bind_addr, port, &hints, &ai)) != 0)
+		errx(FT_EXIT_FATAL, "bind address %s: %s", s->bind_addr,
+		    gai_strerror(rc));
+	s->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		err(FT_EXIT_FATAL, "socket");
+	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->listen_fd, ai->ai_addr, ai->ai_addrlen) < 0)
+		err(FT_EXIT_FATAL, "cannot listen on %s port %s", s->bind_addr,
+		    port);
+	/* A deep backlog: connections beyond the workers wait their turn. */
+	if (listen(s->listen_fd, 1024) < 0)
+		err(FT_EXIT_FATAL, "listen");
+	freeaddrinfo(ai);
+	getsockname(s->listen_fd, (struct sockaddr *)&bound, &len);
+	s->bound_port = ntohs(bound.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&bound)->sin6_port :
+	    ((struct sockaddr_in *)&bound)->sin_port);
+	print_listening(s, (struct sockaddr *)&bound);
+}
+
+static void
+open_catalogue(struct server *s, const char *file)
+{
+	s->files_dirfd = open(s->files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->files_dirfd < 0)
+		err(FT_EXIT_FATAL, "files folder %s (run 'make files' or use -d)",
+		    s->files_dir);
+	if (mkdir(s->logs_dir, 0755) < 0 && errno != EEXIST)
+		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
+	catalogue_scan(s);
+	if (file != NULL && !catalogue_contains(s->shm, file))
+		errx(FT_EXIT_FATAL, "%s is not in the catalogue %s", file,
+		    s->files_dir);
+	if (file == NULL && s->shm->catalogue_count > 0)
+		file = s->shm->catalogue[0].name;
+	if (file != NULL)
+		strlcpy(s->shm->config.selected, file,
+		    sizeof(s->shm->config.selected));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server s = {
+		.workers = 25, .port = 5005, .bind_addr = "0.0.0.0",
+		.files_dir = "./files", .logs_dir = "./Logs", .proto = FT_TCP,
+		.reliable = true, .ready_timeout_s = 60, .idle_timeout_s = 10,
+		.io_timeout_s = 30, .grace_s = 30, .slot = -1,
+	};
+	const char *file = NULL;
+	struct pidfh *pfh = NULL;
+	pid_t other;
+	int rc;
+
+	setproctitle_init(argc, argv, environ);
+	parse_options(&s, argc, argv, &file);
+	if (s.proto == FT_UDP)
+		errx(2, "UDP mode is not available in this build yet");
+	if (s.pidfile && (pfh = pidfile_open(s.pidfile, 0644, &other)) == NULL) {
+		if (errno == EEXIST)
+			errx(FT_EXIT_FATAL, "already running as pid %d (%s)",
+			    (int)other, s.pidfile);
+		err(FT_EXIT_FATAL, "pidfile %s", s.pidfile);
+	}
+	if ((s.shm = ft_shm_create()) == NULL)
+		err(FT_EXIT_FATAL, "shared memory");
+	s.shm->config.workers = s.workers;
+	s.shm->config.group_size = s.group_size;
+	s.shm->config.proto = s.proto;
+	open_catalogue(&s, file);
+	open_listener(&s);
+	if (pipe2(s.wake_fd, O_NONBLOCK | O_CLOEXEC) < 0)
+		err(FT_EXIT_FATAL, "pipe");
+	if (pfh)
+		pidfile_write(pfh);
+	rc = master_run(&s);
+	if (pfh)
+		pidfile_remove(pfh);
+	ft_shm_destroy(s.shm);
+	return rc;
+}
