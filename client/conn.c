@@ -1,0 +1,328 @@
+/* conn.c: one connection's life, run by its own thread: connect, ask,
+ * wait for the go, receive into the store while hashing (one pass over
+ * the data), verify, confirm. Every failure ends in x.reason. */
+#include "ftclient.h"
+#include "ft_hash.h"
+#include "ft_io.h"
+#include "ft_time.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#define RECV_BUF (512u << 10)
+
+static void __attribute__((format(printf, 2, 3)))
+fail(struct conn *c, const char *fmt, ...)
+{
+	char *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->x.reason, sizeof(c->x.reason), fmt, ap);
+	va_end(ap);
+	for (p = c->x.reason; *p; p++)
+		if (*p == '\t' || *p == '\n')
+			*p = ' ';
+	c->x.ok = 0;
+	atomic_store(&c->state, C_FAILED);
+}
+
+static const char *
+line_problem(int rc)
+{
+	switch (rc) {
+	case FT_LINE_EOF: return "the server closed the connection";
+	case FT_LINE_TIMEOUT: return "timed out";
+	case FT_LINE_TOO_LONG: return "reply line too long";
+	default: return strerror(errno);
+	}
+}
+
+static int
+connect_to(const char *host, const char *port, char *why, size_t whylen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *p;
+	int fd = -1, rc, saved = 0;
+
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		snprintf(why, whylen, "%s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (p = ai; p != NULL; p = p->ai_next) {
+		fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) == 0)
+			break;
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		snprintf(why, whylen, "cannot connect to %s port %s: %s", host,
+		    port, strerror(saved));
+	return fd;
+}
+
+static void
+note_addresses(struct conn *c)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof(a);
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getsockname(c->fd, (struct sockaddr *)&a, &len) == 0 &&
+	    getnameinfo((struct sockaddr *)&a, len, host, sizeof(host), serv,
+	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+		strlcpy(c->x.client_ip, host, sizeof(c->x.client_ip));
+		c->x.client_port = (uint16_t)atoi(serv);
+	}
+	len = sizeof(a);
+	if (getpeername(c->fd, (struct sockaddr *)&a, &len) == 0 &&
+	    getnameinfo((struct sockaddr *)&a, len, NULL, 0, serv,
+	    sizeof(serv), NI_NUMERICSERV) == 0)
+		c->x.server_port = (uint16_t)atoi(serv);
+}
+
+/* Reads one line, turning "ERR code message" into a failure. */
+static int
+expect_line(struct conn *c, struct ft_reader *in, char *line, int timeout_s,
+    const char *stage)
+{
+	const char *msg;
+	int code, rc = ft_read_line(in, line, ft_deadline_ms(timeout_s * 1000),
+	    NULL);
+
+	if (rc != FT_LINE_OK) {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "%s: %s", stage, line_problem(rc));
+		fail(c, "%s", detail);
+		return -1;
+	}
+	if (ft_parse_error(line, &code, &msg) == 0) {
+		fail(c, "server: %s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+handshake(struct conn *c, struct ft_reader *in)
+{
+	const struct client_opts *o = &c->cl->o;
+	char line[FT_LINE_MAX + 1];
+
+	if (expect_line(c, in, line, o->timeout_s, "waiting for a worker") < 0)
+		return -1;
+	if (strncmp(line, FT_PROTO_TAG " ", strlen(FT_PROTO_TAG) + 1) != 0)
+		return fail(c, "%s", "not an ft server (bad greeting)"), -1;
+	if (ft_send_line(c->fd, "GET %s group=%u client=%u run=%016llx "
+	    "proto=%s\n", o->file ? o->file : "-", o->clients, c->no,
+	    (unsigned long long)c->cl->run, o->udp ? "udp" : "tcp") < 0)
+		return fail(c, "sending the request: %s", strerror(errno)), -1;
+	if (expect_line(c, in, line, o->timeout_s, "waiting for the offer") < 0)
+		return -1;
+	if (ft_parse_offer(line, &c->offer) < 0)
+		return fail(c, "%s", "malformed offer from the server"), -1;
+	return 0;
+}
+
+/* Tells main this connection is settled (offered, or failed) and waits
+ * for its decision: 1 go, -1 cancel. */
+static int
+settle_and_wait(struct conn *c)
+{
+	struct client *cl = c->cl;
+	int go;
+
+	pthread_mutex_lock(&cl->mu);
+	cl->settled++;
+	pthread_cond_broadcast(&cl->cv);
+	while (cl->go == 0)
+		pthread_cond_wait(&cl->cv, &cl->mu);
+	go = cl->go;
+	pthread_mutex_unlock(&cl->mu);
+	return go;
+}
+
+static int
+receive_body(struct conn *c, struct ft_reader *in, struct store *st,
+    struct ft_sha256 *h, char *buf)
+{
+	uint64_t size = c->offer.size, got = 0;
+	ssize_t n;
+
+	while (got < size) {
+		size_t want = size - got < RECV_BUF ? size - got : RECV_BUF;
+		n = (ssize_t)ft_reader_take(in, buf, want);
+		if (n == 0)
+			n = recv(c->fd, buf, want, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			char d[96];
+			snprintf(d, sizeof(d), "%llu of %llu bytes",
+			    (unsigned long long)got, (unsigned long long)size);
+			if (n == 0)
+				fail(c, "the server closed the connection after %s", d);
+			else
+				fail(c, "receive failed after %s: %s", d,
+				    strerror(errno));
+			return -1;
+		}
+		if (got == 0)
+			c->first_ns = ft_mono_ns();
+		if (ft_sha256_update(h, buf, (size_t)n) < 0 ||
+		    ft_write_all(st->fd, buf, (size_t)n) < 0) {
+			fail(c, "writing the file: %s", strerror(errno));
+			return -1;
+		}
+		got += (uint64_t)n;
+		atomic_store_explicit(&c->bytes, got, memory_order_relaxed);
+	}
+	c->x.bytes = got;
+	return 0;
+}
+
+/* DATA, the body, the hash check, DONE and the server's verdict. */
+static int
+receive(struct conn *c, struct ft_reader *in)
+{
+	char line[FT_LINE_MAX + 1], hex[FT_SHA256_HEX], why[FT_REASON_MAX];
+	struct store st = { .fd = -1 };
+	struct ft_sha256 *h = NULL;
+	char *buf = NULL;
+	uint64_t size;
+	int rc = -1;
+
+	if (expect_line(c, in, line, c->cl->o.timeout_s, "waiting for the start")
+	    < 0)
+		return -1;
+	if (ft_parse_data(line, &size) < 0 || size != c->offer.size)
+		return fail(c, "%s", "bad DATA line from the server"), -1;
+	if (store_open(&st, c->cl->o.out_dir, c->no, c->offer.group, size, why,
+	    sizeof(why)) < 0)
+		return fail(c, "%s", why), -1;
+	if ((h = ft_sha256_new()) == NULL || (buf = malloc(RECV_BUF)) == NULL) {
+		fail(c, "%s", "out of memory");
+		goto out;
+	}
+	atomic_store(&c->state, C_RECEIVING);
+	c->first_ns = ft_mono_ns();
+	if (receive_body(c, in, &st, h, buf) < 0)
+		goto out;
+	atomic_store(&c->state, C_VERIFYING);
+	ft_sha256_final(h, hex);
+	h = NULL;
+	c->hash_ok = strcmp(hex, c->offer.sha256) == 0;
+	if (ft_send_line(c->fd, "DONE %llu %s\n", (unsigned long long)c->x.bytes,
+	    hex) < 0) {
+		fail(c, "confirming: %s", strerror(errno));
+		goto out;
+	}
+	c->end_ns = ft_mono_ns();	/* first byte -> confirmation sent */
+	if (!c->hash_ok) {
+		fail(c, "%s", "SHA-256 mismatch: the file is corrupt");
+		goto out;
+	}
+	if (store_commit(&st) < 0) {
+		fail(c, "storing the file: %s", strerror(errno));
+		goto out;
+	}
+	strlcpy(c->path, st.final, sizeof(c->path));
+	rc = 0;
+out:
+	if (rc < 0)
+		store_discard(&st);
+	ft_sha256_free(h);
+	free(buf);
+	return rc;
+}
+
+static void
+finish(struct conn *c, struct ft_reader *in)
+{
+	char line[FT_LINE_MAX + 1];
+
+	/* The server's verdict is informative: our own hash already decided. */
+	if (ft_read_line(in, line, ft_deadline_ms(5000), NULL) == FT_LINE_OK &&
+	    strcmp(line, "BYE ok") != 0)
+		return fail(c, "the server reports: %s", line);
+	c->x.ok = 1;
+	atomic_store(&c->state, C_DONE);
+}
+
+void *
+conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct ft_reader in;
+	char why[FT_REASON_MAX];
+	bool settled = false;
+
+	c->x.client_no = c->no;
+	c->fd = connect_to(c->cl->o.host, c->cl->o.port, why, sizeof(why));
+	if (c->fd < 0) {
+		fail(c, "%s", why);
+		goto out;
+	}
+	note_addresses(c);
+	ft_reader_init(&in, c->fd);
+	if (handshake(c, &in) < 0)
+		goto out;
+	atomic_store(&c->state, C_WAITING);
+	settled = true;
+	if (settle_and_wait(c) < 0) {
+		ft_send_line(c->fd, "QUIT\n");
+		fail(c, "%s", "cancelled before the start");
+		goto out;
+	}
+	atomic_store(&c->state, C_READY);
+	if (ft_send_line(c->fd, "READY\n") < 0)
+		fail(c, "sending READY: %s", strerror(errno));
+	else if (receive(c, &in) == 0)
+		finish(c, &in);
+out:
+	c->x.ns = c->end_ns > c->first_ns && c->first_ns ?
+	    c->end_ns - c->first_ns : (c->first_ns ? ft_mono_ns() - c->first_ns : 0);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (!settled)
+		settle_and_wait(c);
+	return NULL;
+}
+
+/* --list: the server's catalogue, one file per line. */
+int
+list_catalogue(const struct client_opts *o)
+{
+	char why[256], line[FT_LINE_MAX + 1];
+	struct ft_reader in;
+	int fd = connect_to(o->host, o->port, why, sizeof(why)), rc;
+
+	if (fd < 0) {
+		fprintf(stderr, "ftclient: %s\n", why);
+		return 1;
+	}
+	ft_reader_init(&in, fd);
+	ft_send_line(fd, "LIST\n");
+	while ((rc = ft_read_line(&in, line, ft_deadline_ms(o->timeout_s * 1000),
+	    NULL)) == FT_LINE_OK) {
+		if (strncmp(line, "FILE ", 5) == 0)
+			printf("%s\n", line + 5);
+		if (strncmp(line, "END", 3) == 0)
+			break;
+	}
+	ft_send_line(fd, "QUIT\n");
+	close(fd);
+	return rc == FT_LINE_OK ? 0 : 1;
+}

@@ -1,0 +1,89 @@
+/* ftclient.h: the client's shared types. One thread per connection:
+ * each runs the protocol top to bottom with blocking I/O, and hashing
+ * (the CPU-heavy part: 2 GB/s per core at best) spreads over every core
+ * without any scheduling of our own. A few dozen threads cost little; the
+ * main thread only draws the view and coordinates the start. */
+#ifndef FTCLIENT_H
+#define FTCLIENT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ft_log.h"
+#include "ft_proto.h"
+
+#define FT_VERSION "1.0.0"
+#define FT_CLIENT_MAX 1024
+
+enum conn_state {
+	C_CONNECTING,	/* connecting, or queued until a worker takes it */
+	C_WAITING,	/* accepted: waiting for the others / confirmation */
+	C_READY,	/* READY sent, waiting for the synchronized start */
+	C_RECEIVING,
+	C_VERIFYING,
+	C_DONE,
+	C_FAILED,
+};
+
+struct client;
+
+struct conn {
+	unsigned no;			/* K in ClienteK-Prueba-N */
+	struct client *cl;
+	pthread_t thread;
+	int fd;
+	_Atomic int state;		/* enum conn_state */
+	_Atomic uint64_t bytes;		/* received so far */
+	int64_t first_ns, end_ns;	/* first byte, DONE sent */
+	struct ft_offer offer;
+	struct ft_xfer x;		/* the outcome, as logged */
+	char path[4096];		/* final file name */
+	bool hash_ok;
+};
+
+struct client_opts {
+	unsigned clients;
+	const char *host, *port;
+	const char *file;		/* NULL: the server's selection */
+	const char *out_dir, *logs_dir;
+	bool udp, yes, list;
+	int timeout_s;
+};
+
+struct client {
+	struct client_opts o;
+	uint64_t run;
+	struct conn *conns;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int go;				/* 0 wait, 1 start, -1 cancel */
+	unsigned settled;		/* connections past the handshake */
+	struct timespec start_wall;
+	int64_t start_ns, end_ns;
+};
+
+/* conn.c */
+void *conn_main(void *arg);
+int list_catalogue(const struct client_opts *o);
+
+/* store.c: the received file, written aside and renamed when whole. */
+struct store {
+	int fd;
+	char part[4096], final[4096];
+};
+int store_open(struct store *st, const char *dir, unsigned k, unsigned n,
+    uint64_t size, char *why, size_t whylen);
+int store_commit(struct store *st);
+void store_discard(struct store *st);
+int make_dirs(const char *path);
+
+/* view.c */
+const char *conn_state_name(int state);
+void view_init(struct client *cl);
+void view_update(struct client *cl, bool final);
+void view_summary(struct client *cl, const char *log_path);
+
+#endif
