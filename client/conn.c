@@ -20,6 +20,16 @@
 
 #define RECV_BUF (512u << 10)
 
+/* Publishes a state and wakes the main thread, which draws and waits. */
+static void
+set_state(struct conn *c, enum conn_state st)
+{
+	pthread_mutex_lock(&c->cl->mu);
+	atomic_store(&c->state, st);
+	pthread_cond_broadcast(&c->cl->cv);
+	pthread_mutex_unlock(&c->cl->mu);
+}
+
 static void __attribute__((format(printf, 2, 3)))
 fail(struct conn *c, const char *fmt, ...)
 {
@@ -33,7 +43,7 @@ fail(struct conn *c, const char *fmt, ...)
 		if (*p == '\t' || *p == '\n')
 			*p = ' ';
 	c->x.ok = 0;
-	atomic_store(&c->state, C_FAILED);
+	set_state(c, C_FAILED);
 }
 
 static const char *
@@ -216,11 +226,11 @@ receive(struct conn *c, struct ft_reader *in)
 		fail(c, "%s", "out of memory");
 		goto out;
 	}
-	atomic_store(&c->state, C_RECEIVING);
+	set_state(c, C_RECEIVING);
 	c->first_ns = ft_mono_ns();
 	if (receive_body(c, in, &st, h, buf) < 0)
 		goto out;
-	atomic_store(&c->state, C_VERIFYING);
+	set_state(c, C_VERIFYING);
 	ft_sha256_final(h, hex);
 	h = NULL;
 	c->hash_ok = strcmp(hex, c->offer.sha256) == 0;
@@ -258,7 +268,7 @@ finish(struct conn *c, struct ft_reader *in)
 	    strcmp(line, "BYE ok") != 0)
 		return fail(c, "the server reports: %s", line);
 	c->x.ok = 1;
-	atomic_store(&c->state, C_DONE);
+	set_state(c, C_DONE);
 }
 
 void *
@@ -279,14 +289,14 @@ conn_main(void *arg)
 	ft_reader_init(&in, c->fd);
 	if (handshake(c, &in) < 0)
 		goto out;
-	atomic_store(&c->state, C_WAITING);
+	set_state(c, C_WAITING);
 	settled = true;
 	if (settle_and_wait(c) < 0) {
 		ft_send_line(c->fd, "QUIT\n");
 		fail(c, "%s", "cancelled before the start");
 		goto out;
 	}
-	atomic_store(&c->state, C_READY);
+	set_state(c, C_READY);
 	if (ft_send_line(c->fd, "READY\n") < 0)
 		fail(c, "sending READY: %s", strerror(errno));
 	else if (receive(c, &in) == 0)

@@ -113,27 +113,6 @@ parse_options(struct client_opts *o, int argc, char **argv)
 }
 
 static unsigned
-settled(struct client *cl)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&cl->mu);
-	n = cl->settled;
-	pthread_mutex_unlock(&cl->mu);
-	return n;
-}
-
-static void
-wait_settled(struct client *cl)
-{
-	while (settled(cl) < cl->o.clients) {
-		view_update(cl, false);
-		usleep(TICK_MS * 1000);
-	}
-	view_update(cl, true);
-}
-
-static unsigned
 count_state(struct client *cl, int state)
 {
 	unsigned i, n = 0;
@@ -141,6 +120,42 @@ count_state(struct client *cl, int state)
 	for (i = 0; i < cl->o.clients; i++)
 		n += atomic_load(&cl->conns[i].state) == state;
 	return n;
+}
+
+static bool
+all_settled(struct client *cl)
+{
+	return cl->settled == cl->o.clients;
+}
+
+static bool
+all_finished(struct client *cl)
+{
+	return count_state(cl, C_DONE) + count_state(cl, C_FAILED) ==
+	    cl->o.clients;
+}
+
+/* Redraws every tick, and at once when a connection changes state:
+ * the threads signal cv, so no sleep ever delays the run. */
+static void
+wait_until(struct client *cl, bool (*done)(struct client *))
+{
+	struct timespec t;
+
+	pthread_mutex_lock(&cl->mu);
+	while (!done(cl)) {
+		pthread_mutex_unlock(&cl->mu);
+		view_update(cl, false);
+		pthread_mutex_lock(&cl->mu);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += TICK_MS * 1000000L;
+		if (t.tv_nsec >= 1000000000L)
+			t.tv_sec++, t.tv_nsec -= 1000000000L;
+		if (!done(cl))
+			pthread_cond_timedwait(&cl->cv, &cl->mu, &t);
+	}
+	pthread_mutex_unlock(&cl->mu);
+	view_update(cl, true);
 }
 
 /* The operator's go: Enter on stdin, unless --yes. */
@@ -173,16 +188,6 @@ decide(struct client *cl, int go)
 	pthread_mutex_unlock(&cl->mu);
 }
 
-static void
-wait_finished(struct client *cl)
-{
-	while (count_state(cl, C_DONE) + count_state(cl, C_FAILED) <
-	    cl->o.clients) {
-		view_update(cl, false);
-		usleep(TICK_MS * 1000);
-	}
-	view_update(cl, true);
-}
 
 static const struct conn *
 first_offer(const struct client *cl)
@@ -237,14 +242,14 @@ run(struct client *cl)
 			err(1, "pthread_create");
 	}
 	view_init(cl);
-	wait_settled(cl);
+	wait_until(cl, all_settled);
 	go = count_state(cl, C_FAILED) == 0 && confirmed(cl);
 	if (!go && count_state(cl, C_FAILED) > 0)
 		fprintf(stderr, "ftclient: %u of %u connections failed before "
 		    "the start; cancelling the test\n", count_state(cl, C_FAILED),
 		    cl->o.clients);
 	decide(cl, go ? 1 : -1);
-	wait_finished(cl);
+	wait_until(cl, all_finished);
 	for (i = 0; i < cl->o.clients; i++)
 		pthread_join(cl->conns[i].thread, NULL);
 	cl->end_ns = ft_mono_ns();
