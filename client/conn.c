@@ -2,6 +2,7 @@
  * wait for the go, receive into the store while hashing (one pass over
  * the data), verify, confirm. Every failure ends in x.reason. */
 #include "ftclient.h"
+#include "ft_dgram.h"
 #include "ft_hash.h"
 #include "ft_io.h"
 #include "ft_time.h"
@@ -30,8 +31,8 @@ set_state(struct conn *c, enum conn_state st)
 	pthread_mutex_unlock(&c->cl->mu);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-fail(struct conn *c, const char *fmt, ...)
+void
+conn_fail(struct conn *c, const char *fmt, ...)
 {
 	char *p;
 	va_list ap;
@@ -115,11 +116,11 @@ expect_line(struct conn *c, struct ft_reader *in, char *line, int timeout_s,
 	if (rc != FT_LINE_OK) {
 		char detail[160];
 		snprintf(detail, sizeof(detail), "%s: %s", stage, line_problem(rc));
-		fail(c, "%s", detail);
+		conn_fail(c, "%s", detail);
 		return -1;
 	}
 	if (ft_parse_error(line, &code, &msg) == 0) {
-		fail(c, "server: %s", msg);
+		conn_fail(c, "server: %s", msg);
 		return -1;
 	}
 	return 0;
@@ -134,15 +135,18 @@ handshake(struct conn *c, struct ft_reader *in)
 	if (expect_line(c, in, line, o->timeout_s, "waiting for a worker") < 0)
 		return -1;
 	if (strncmp(line, FT_PROTO_TAG " ", strlen(FT_PROTO_TAG) + 1) != 0)
-		return fail(c, "%s", "not an ft server (bad greeting)"), -1;
+		return conn_fail(c, "%s", "not an ft server (bad greeting)"), -1;
 	if (ft_send_line(c->fd, "GET %s group=%u client=%u run=%016llx "
 	    "proto=%s\n", o->file ? o->file : "-", o->clients, c->no,
 	    (unsigned long long)c->cl->run, o->udp ? "udp" : "tcp") < 0)
-		return fail(c, "sending the request: %s", strerror(errno)), -1;
+		return conn_fail(c, "sending the request: %s", strerror(errno)), -1;
 	if (expect_line(c, in, line, o->timeout_s, "waiting for the offer") < 0)
 		return -1;
 	if (ft_parse_offer(line, &c->offer) < 0)
-		return fail(c, "%s", "malformed offer from the server"), -1;
+		return conn_fail(c, "%s", "malformed offer from the server"), -1;
+	if (o->udp && (c->offer.udp_port == 0 || c->offer.datagram < FT_DG_MIN ||
+	    c->offer.datagram > FT_DG_MAX))
+		return conn_fail(c, "%s", "the server's UDP offer is incomplete"), -1;
 	return 0;
 }
 
@@ -183,9 +187,9 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 			snprintf(d, sizeof(d), "%llu of %llu bytes",
 			    (unsigned long long)got, (unsigned long long)size);
 			if (n == 0)
-				fail(c, "the server closed the connection after %s", d);
+				conn_fail(c, "the server closed the connection after %s", d);
 			else
-				fail(c, "receive failed after %s: %s", d,
+				conn_fail(c, "receive failed after %s: %s", d,
 				    strerror(errno));
 			return -1;
 		}
@@ -193,7 +197,7 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 			c->first_ns = ft_mono_ns();
 		if (ft_sha256_update(h, buf, (size_t)n) < 0 ||
 		    ft_write_all(st->fd, buf, (size_t)n) < 0) {
-			fail(c, "writing the file: %s", strerror(errno));
+			conn_fail(c, "writing the file: %s", strerror(errno));
 			return -1;
 		}
 		got += (uint64_t)n;
@@ -218,17 +222,23 @@ receive(struct conn *c, struct ft_reader *in)
 	    < 0)
 		return -1;
 	if (ft_parse_data(line, &size) < 0 || size != c->offer.size)
-		return fail(c, "%s", "bad DATA line from the server"), -1;
+		return conn_fail(c, "%s", "bad DATA line from the server"), -1;
 	if (store_open(&st, c->cl->o.out_dir, c->no, c->offer.group, size, why,
 	    sizeof(why)) < 0)
-		return fail(c, "%s", why), -1;
+		return conn_fail(c, "%s", why), -1;
 	if ((h = ft_sha256_new()) == NULL || (buf = malloc(RECV_BUF)) == NULL) {
-		fail(c, "%s", "out of memory");
+		conn_fail(c, "%s", "out of memory");
 		goto out;
 	}
 	set_state(c, C_RECEIVING);
-	c->first_ns = ft_mono_ns();
-	if (receive_body(c, in, &st, h, buf) < 0)
+	if (c->cl->o.udp) {
+		int u = udp_receive(c, in, st.fd, h);
+		if (u == 1)	/* raw losses: tell the server what we got */
+			ft_send_line(c->fd, "DONE %llu %064d\n",
+			    (unsigned long long)c->x.bytes, 0);
+		if (u != 0)
+			goto out;
+	} else if (receive_body(c, in, &st, h, buf) < 0)
 		goto out;
 	set_state(c, C_VERIFYING);
 	ft_sha256_final(h, hex);
@@ -236,16 +246,17 @@ receive(struct conn *c, struct ft_reader *in)
 	c->hash_ok = strcmp(hex, c->offer.sha256) == 0;
 	if (ft_send_line(c->fd, "DONE %llu %s\n", (unsigned long long)c->x.bytes,
 	    hex) < 0) {
-		fail(c, "confirming: %s", strerror(errno));
+		conn_fail(c, "confirming: %s", strerror(errno));
 		goto out;
 	}
-	c->end_ns = ft_mono_ns();	/* first byte -> confirmation sent */
+	if (!c->cl->o.udp)
+		c->end_ns = ft_mono_ns();	/* first byte -> DONE sent */
 	if (!c->hash_ok) {
-		fail(c, "%s", "SHA-256 mismatch: the file is corrupt");
+		conn_fail(c, "%s", "SHA-256 mismatch: the file is corrupt");
 		goto out;
 	}
 	if (store_commit(&st) < 0) {
-		fail(c, "storing the file: %s", strerror(errno));
+		conn_fail(c, "storing the file: %s", strerror(errno));
 		goto out;
 	}
 	strlcpy(c->path, st.final, sizeof(c->path));
@@ -266,9 +277,30 @@ finish(struct conn *c, struct ft_reader *in)
 	/* The server's verdict is informative: our own hash already decided. */
 	if (ft_read_line(in, line, ft_deadline_ms(5000), NULL) == FT_LINE_OK &&
 	    strcmp(line, "BYE ok") != 0)
-		return fail(c, "the server reports: %s", line);
+		return conn_fail(c, "the server reports: %s", line);
 	c->x.ok = 1;
 	set_state(c, C_DONE);
+}
+
+/* READY; over UDP it also says where datagrams go and how much the
+ * receive buffer holds (the sender's window). */
+static int
+send_ready(struct conn *c)
+{
+	uint32_t rcvbuf = 0;
+	int rc;
+
+	if (!c->cl->o.udp)
+		rc = ft_send_line(c->fd, "READY\n");
+	else if ((c->udp_fd = udp_open(c, &rcvbuf)) < 0) {
+		conn_fail(c, "cannot open a UDP socket: %s", strerror(errno));
+		return -1;
+	} else
+		rc = ft_send_line(c->fd, "READY udp_port=%u rcvbuf=%u\n",
+		    udp_local_port(c->udp_fd), rcvbuf);
+	if (rc < 0)
+		conn_fail(c, "sending READY: %s", strerror(errno));
+	return rc;
 }
 
 void *
@@ -282,7 +314,7 @@ conn_main(void *arg)
 	c->x.client_no = c->no;
 	c->fd = connect_to(c->cl->o.host, c->cl->o.port, why, sizeof(why));
 	if (c->fd < 0) {
-		fail(c, "%s", why);
+		conn_fail(c, "%s", why);
 		goto out;
 	}
 	note_addresses(c);
@@ -293,19 +325,19 @@ conn_main(void *arg)
 	settled = true;
 	if (settle_and_wait(c) < 0) {
 		ft_send_line(c->fd, "QUIT\n");
-		fail(c, "%s", "cancelled before the start");
+		conn_fail(c, "%s", "cancelled before the start");
 		goto out;
 	}
 	set_state(c, C_READY);
-	if (ft_send_line(c->fd, "READY\n") < 0)
-		fail(c, "sending READY: %s", strerror(errno));
-	else if (receive(c, &in) == 0)
+	if (send_ready(c) == 0 && receive(c, &in) == 0)
 		finish(c, &in);
 out:
 	c->x.ns = c->end_ns > c->first_ns && c->first_ns ?
 	    c->end_ns - c->first_ns : (c->first_ns ? ft_mono_ns() - c->first_ns : 0);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->udp_fd >= 0)
+		close(c->udp_fd);
 	if (!settled)
 		settle_and_wait(c);
 	return NULL;

@@ -35,6 +35,7 @@ struct conn {
 	struct client *cl;
 	pthread_t thread;
 	int fd;
+	int udp_fd;			/* UDP mode: where datagrams arrive */
 	_Atomic int state;		/* enum conn_state */
 	_Atomic uint64_t bytes;		/* received so far */
 	int64_t first_ns, end_ns;	/* first byte, DONE sent */
@@ -68,6 +69,20 @@ struct client {
 /* conn.c */
 void *conn_main(void *arg);
 int list_catalogue(const struct client_opts *o);
+
+void conn_fail(struct conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* udp_recv.c */
+struct ft_reader;
+struct ft_sha256;
+int udp_open(struct conn *c, uint32_t *rcvbuf);
+unsigned udp_local_port(int fd);
+/* Receives the file into the open file descriptor, feeding h in file
+ * order. 0 complete; 1 incomplete (raw mode losses: reason set); -1
+ * failed (reason set). */
+int udp_receive(struct conn *c, struct ft_reader *in, int file,
+    struct ft_sha256 *h);
 
 /* store.c: the received file, written aside and renamed when whole. */
 struct store {

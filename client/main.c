@@ -206,7 +206,7 @@ write_log(struct client *cl, char *path, size_t len)
 	const struct conn *c = first_offer(cl);
 	struct ft_xfer *x = calloc(cl->o.clients, sizeof(*x));
 	struct ft_test t = { .role = "client", .proto = cl->o.udp ? FT_UDP : FT_TCP,
-	    .mode = cl->o.udp ? "reliable" : "-", .start = cl->start_wall,
+	    .mode = "-", .start = cl->start_wall,
 	    .clients = cl->o.clients };
 	unsigned i;
 	int rc;
@@ -214,6 +214,8 @@ write_log(struct client *cl, char *path, size_t len)
 	if (x == NULL)
 		return -1;
 	if (c != NULL) {
+		if (cl->o.udp)
+			t.mode = c->offer.reliable ? "reliable" : "raw";
 		memcpy(t.file, c->offer.file, sizeof(t.file));
 		t.size = c->offer.size;
 		memcpy(t.sha256, c->offer.sha256, sizeof(t.sha256));
@@ -238,6 +240,7 @@ run(struct client *cl)
 		c->no = i + 1;
 		c->cl = cl;
 		c->fd = -1;
+		c->udp_fd = -1;
 		if (pthread_create(&c->thread, NULL, conn_main, c) != 0)
 			err(1, "pthread_create");
 	}
@@ -280,8 +283,6 @@ main(int argc, char **argv)
 	sigaction(SIGXFSZ, &ign, NULL);
 	if (cl.o.list)
 		return list_catalogue(&cl.o);
-	if (cl.o.udp)
-		errx(2, "UDP mode is not available in this build yet");
 	if (make_dirs(cl.o.out_dir) < 0)
 		err(1, "output folder %s", cl.o.out_dir);
 	if (make_dirs(cl.o.logs_dir) < 0)

@@ -37,7 +37,9 @@ store_open(struct store *st, const char *dir, unsigned k, unsigned n,
 	    dir, k, n);
 	snprintf(st->part, sizeof(st->part), "%s/.Cliente%u-Prueba-%u.txt.part",
 	    dir, k, n);
-	st->fd = open(st->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Read-write: a UDP receiver hashes data that arrived out of order
+	 * back from the file. */
+	st->fd = open(st->part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (st->fd < 0) {
 		snprintf(why, whylen, "cannot create %s: %s", st->part,
 		    strerror(errno));

@@ -123,6 +123,30 @@ parse_done(char *args, struct ft_request *req, const char **why)
 	return 0;
 }
 
+/* "READY udp_port=N rcvbuf=N": the client's UDP socket, over UDP. */
+static int
+parse_ready(char *args, struct ft_request *req, const char **why)
+{
+	char *save = NULL, *tok;
+	const char *v;
+	uint64_t n;
+
+	for (tok = strtok_r(args, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		if ((v = value_of(tok, "udp_port")) != NULL) {
+			if (parse_u64(v, 10, 65535, &n) < 0 || n == 0)
+				return *why = "udp_port must be 1..65535", -1;
+			req->udp_port = (unsigned)n;
+		} else if ((v = value_of(tok, "rcvbuf")) != NULL) {
+			if (parse_u64(v, 10, UINT32_MAX, &n) < 0)
+				return *why = "rcvbuf must be a byte count", -1;
+			req->rcvbuf = (uint32_t)n;
+		} else
+			return *why = "unknown READY option", -1;
+	}
+	return 0;
+}
+
 int
 ft_parse_request(const char *line, struct ft_request *req, const char **why)
 {
@@ -145,6 +169,10 @@ ft_parse_request(const char *line, struct ft_request *req, const char **why)
 		return req->verb = FT_LIST, 0;
 	if (strcmp(copy, "READY") == 0)
 		return req->verb = FT_READY, 0;
+	if (strncmp(copy, "READY ", 6) == 0) {
+		req->verb = FT_READY;
+		return parse_ready(copy + 6, req, why);
+	}
 	if (strcmp(copy, "QUIT") == 0)
 		return req->verb = FT_QUIT, 0;
 	return *why = "unknown command (expected GET, LIST, READY, DONE, QUIT)", -1;
@@ -179,6 +207,18 @@ parse_offer_field(const char *tok, struct ft_offer *o)
 		if (parse_u64(v, 10, 65535, &n) < 0)
 			return -1;
 		o->udp_port = (unsigned)n;
+	} else if ((v = value_of(tok, "xfer")) != NULL) {
+		if (strlen(v) != 8 || parse_u64(v, 16, UINT32_MAX, &n) < 0)
+			return -1;
+		o->xfer = (uint32_t)n;
+	} else if ((v = value_of(tok, "datagram")) != NULL) {
+		if (parse_u64(v, 10, 65535, &n) < 0)
+			return -1;
+		o->datagram = (unsigned)n;
+	} else if ((v = value_of(tok, "mode")) != NULL) {
+		if (strcmp(v, "reliable") != 0 && strcmp(v, "raw") != 0)
+			return -1;
+		o->reliable = strcmp(v, "reliable") == 0;
 	}
 	/* Unknown fields are skipped so a newer server can add some. */
 	return 0;

@@ -39,6 +39,9 @@ struct ft_request {
 	unsigned client;		/* 1-based, 0 = unknown */
 	uint64_t run;			/* 0 = no run id (group by arrival) */
 	enum ft_proto_kind proto;
+	/* READY (UDP): where the client receives, and its buffer size */
+	unsigned udp_port;
+	uint32_t rcvbuf;
 	/* DONE */
 	uint64_t bytes;
 	char sha256[FT_SHA256_HEX];
@@ -50,7 +53,11 @@ struct ft_offer {
 	char file[FT_NAME_MAX + 1];
 	uint64_t size;
 	char sha256[FT_SHA256_HEX];
-	unsigned udp_port;		/* 0 over TCP */
+	/* UDP only (0 over TCP): */
+	unsigned udp_port;		/* the worker's port */
+	uint32_t xfer;			/* transfer id carried by datagrams */
+	unsigned datagram;		/* payload bytes per datagram */
+	bool reliable;			/* mode=reliable (else raw) */
 };
 
 /* Parses one request line. On error returns -1 and sets *why to a

@@ -39,6 +39,8 @@ struct server {
 	int files_dirfd;
 	int wake_fd[2];		/* self-pipe: signals and workers wake master */
 	uint16_t bound_port;
+	int udp_fds[FT_MAX_WORKERS];	/* UDP mode: worker k's socket */
+	uint32_t udp_sndbuf_asked, udp_sndbuf_got;
 	struct ft_shm *shm;
 	/* In a worker: its slot (the master has -1). */
 	int slot;
@@ -95,6 +97,27 @@ void group_leave(struct server *s, const struct join_result *j, bool done);
 /* Master, after reaping a worker that held a membership. */
 void group_member_died(struct server *s, int slot, const char *reason);
 struct ft_xfer *group_record(struct server *s, int record);
+
+/* udp_send.c: one UDP transfer, driven by a worker's session. */
+struct ft_reader;
+struct udp_job {
+	int udp_fd, tcp_fd;
+	struct ft_reader *in;		/* the control connection's reader */
+	struct sockaddr_storage peer;	/* the client's UDP address */
+	socklen_t peerlen;
+	const struct served_file *file;
+	unsigned dsize;
+	uint32_t xfer;
+	bool reliable;
+	uint32_t peer_rcvbuf;
+	int io_timeout_s;
+	void (*progress)(struct udp_job *, uint64_t bytes);
+	void *ctx;
+};
+/* Sends until the control connection has something to say (the DONE
+ * line, normally) or the client goes silent. 0, or -1 with x->reason. */
+int udp_send_file(struct udp_job *job, struct ft_xfer *x, int64_t *done_ns);
+bool udp_tcp_readable(int fd);
 
 /* report.c */
 void report_complete_groups(struct server *s);

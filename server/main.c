@@ -2,6 +2,7 @@
  * and the listening socket, create the shared segment, then hand over to
  * the master loop (which forks the workers). */
 #include "ftserver.h"
+#include "ft_dgram.h"
 
 #include <err.h>
 #include <errno.h>
@@ -126,54 +127,124 @@ parse_options(struct server *s, int argc, char **argv, const char **file)
 	}
 }
 
+/* The line scripts wait for and parse: "listening on ADDR:PORT". */
 static void
-print_listening(struct server *s, const struct sockaddr *sa)
+print_listening(struct server *s)
 {
-	char host[NI_MAXHOST] = "?";
+	struct sockaddr_storage bound;
+	struct sockaddr *sa = (struct sockaddr *)&bound;
+	socklen_t len = sizeof(bound);
+	char host[NI_MAXHOST] = "?", udp[64] = "";
 
-	getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in), host, sizeof(host), NULL, 0,
-	    NI_NUMERICHOST);
-	printf("ftserver: listening on %s%s%s:%u (%s, %u workers, sending %s)\n",
+	getsockname(s->listen_fd, sa, &len);
+	getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	if (s->proto == FT_UDP)
+		snprintf(udp, sizeof(udp), ", %s, UDP ports %u-%u, datagram %u",
+		    s->reliable ? "reliable" : "raw", s->bound_port + 1,
+		    s->bound_port + s->workers, s->datagram);
+	printf("ftserver: listening on %s%s%s:%u (%s%s, %u workers, sending %s)\n",
 	    sa->sa_family == AF_INET6 ? "[" : "", host,
 	    sa->sa_family == AF_INET6 ? "]" : "", s->bound_port,
-	    ft_proto_name(s->proto), s->workers,
+	    ft_proto_name(s->proto), udp, s->workers,
 	    s->shm->config.selected[0] ? s->shm->config.selected : "nothing yet");
 	fflush(stdout);
 }
 
-/* Binds the TCP socket every worker accepts on. Exits on failure. */
+/* UDP mode: worker k (1-based) owns PORT+k. Bound here, before fork,
+ * so a port in use is a clear start-up error and a respawned worker gets
+ * its socket back from the master. -1 with errno on failure. */
+static int
+open_udp_ports(struct server *s, const struct addrinfo *ai)
+{
+	struct sockaddr_storage a;
+	int k, rc, size = 4 << 20;
+	socklen_t len = sizeof(s->udp_sndbuf_got);
+
+	for (k = 0; k < (int)s->workers; k++) {
+		memcpy(&a, ai->ai_addr, ai->ai_addrlen);
+		if (s->bound_port + k + 1 > 65535)
+			return errno = EADDRNOTAVAIL, -1;
+		if (a.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&a)->sin6_port = htons(s->bound_port + k + 1);
+		else
+			((struct sockaddr_in *)&a)->sin_port = htons(s->bound_port + k + 1);
+		s->udp_fds[k] = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s->udp_fds[k] < 0 ||
+		    bind(s->udp_fds[k], (struct sockaddr *)&a, ai->ai_addrlen) < 0)
+			goto fail;
+		setsockopt(s->udp_fds[k], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		getsockopt(s->udp_fds[k], SOL_SOCKET, SO_SNDBUF, &s->udp_sndbuf_got,
+		    &len);
+	}
+	s->udp_sndbuf_asked = (uint32_t)size;
+	return 0;
+fail:
+	rc = errno;
+	for (; k >= 0; k--)
+		if (s->udp_fds[k] >= 0)
+			close(s->udp_fds[k]);
+	for (k = 0; k < FT_MAX_WORKERS; k++)
+		s->udp_fds[k] = -1;
+	errno = rc;
+	return -1;
+}
+
+static int
+tcp_listener(struct server *s, const struct addrinfo *ai)
+{
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	int one = 1;
+
+	s->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		err(FT_EXIT_FATAL, "socket");
+	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* A deep backlog: connections beyond the workers wait their turn. */
+	if (bind(s->listen_fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(s->listen_fd, 1024) < 0) {
+		close(s->listen_fd);
+		return -1;
+	}
+	getsockname(s->listen_fd, (struct sockaddr *)&bound, &len);
+	s->bound_port = ntohs(bound.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&bound)->sin6_port :
+	    ((struct sockaddr_in *)&bound)->sin_port);
+	return 0;
+}
+
+/* Binds the TCP socket every worker accepts on, and in UDP mode the
+ * workers' UDP ports; with -P 0, tries other ports until PORT+1..PORT+N
+ * are free too. Exits on failure. */
 static void
 open_listener(struct server *s)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 	    .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *ai;
-	struct sockaddr_storage bound;
-	socklen_t len = sizeof(bound);
 	char port[8];
-	int one = 1, rc;
+	int rc, attempt;
 
 	snprintf(port, sizeof(port), "%u", s->port);
 	if ((rc = getaddrinfo(s->bind_addr, port, &hints, &ai)) != 0)
 		errx(FT_EXIT_FATAL, "bind address %s: %s", s->bind_addr,
 		    gai_strerror(rc));
-	s->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->listen_fd < 0)
-		err(FT_EXIT_FATAL, "socket");
-	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->listen_fd, ai->ai_addr, ai->ai_addrlen) < 0)
-		err(FT_EXIT_FATAL, "cannot listen on %s port %s", s->bind_addr,
-		    port);
-	/* A deep backlog: connections beyond the workers wait their turn. */
-	if (listen(s->listen_fd, 1024) < 0)
-		err(FT_EXIT_FATAL, "listen");
+	for (attempt = 0; attempt < 50; attempt++) {
+		if (tcp_listener(s, ai) < 0)
+			err(FT_EXIT_FATAL, "cannot listen on %s port %s",
+			    s->bind_addr, port);
+		if (s->proto == FT_TCP || open_udp_ports(s, ai) == 0)
+			break;
+		if (s->port != 0)
+			err(FT_EXIT_FATAL, "UDP ports %u..%u on %s", s->port + 1,
+			    s->port + s->workers, s->bind_addr);
+		close(s->listen_fd);
+	}
+	if (attempt == 50)
+		errx(FT_EXIT_FATAL, "found no free run of %u UDP ports",
+		    s->workers);
 	freeaddrinfo(ai);
-	getsockname(s->listen_fd, (struct sockaddr *)&bound, &len);
-	s->bound_port = ntohs(bound.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&bound)->sin6_port :
-	    ((struct sockaddr_in *)&bound)->sin_port);
-	print_listening(s, (struct sockaddr *)&bound);
+	print_listening(s);
 }
 
 static void
@@ -212,8 +283,14 @@ main(int argc, char **argv)
 
 	setproctitle_init(argc, argv, environ);
 	parse_options(&s, argc, argv, &file);
-	if (s.proto == FT_UDP)
-		errx(2, "UDP mode is not available in this build yet");
+	for (int k = 0; k < FT_MAX_WORKERS; k++)
+		s.udp_fds[k] = -1;
+	if (s.datagram == 0)
+		s.datagram = FT_DG_DEFAULT;
+	if (s.datagram < FT_DG_MIN || s.datagram > FT_DG_MAX)
+		errx(2, "datagram size %u: must be %d..%d (the largest UDP payload "
+		    "less the %d-byte header)", s.datagram, FT_DG_MIN, FT_DG_MAX,
+		    FT_DG_HEADER);
 	if (s.pidfile && (pfh = pidfile_open(s.pidfile, 0644, &other)) == NULL) {
 		if (errno == EEXIST)
 			errx(FT_EXIT_FATAL, "already running as pid %d (%s)",

@@ -15,6 +15,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <bsd/unistd.h>
 
@@ -23,6 +24,8 @@
 struct session {
 	struct server *s;
 	int fd;
+	unsigned udp_port;		/* UDP: the client's, from READY */
+	uint32_t rcvbuf, xfer;
 	struct ft_reader in;
 	struct ft_slot *slot;
 	char peer[FT_ADDR_MAX + 8];	/* "ip:port", for messages */
@@ -122,8 +125,7 @@ send_file(struct session *c, const struct served_file *f, int64_t *t0)
 
 /* After the last byte: the client's DONE, checked against our hash. */
 static void
-confirm(struct session *c, const struct served_file *f, struct ft_xfer *x,
-    int64_t t0)
+confirm(struct session *c, const struct served_file *f, struct ft_xfer *x)
 {
 	char line[FT_LINE_MAX + 1];
 	struct ft_request req;
@@ -132,7 +134,6 @@ confirm(struct session *c, const struct served_file *f, struct ft_xfer *x,
 
 	rc = ft_read_line(&c->in, line, ft_deadline_ms(c->s->io_timeout_s *
 	    1000), NULL);
-	x->ns = ft_mono_ns() - t0;	/* first byte sent -> confirmation */
 	if (rc != FT_LINE_OK) {
 		ft_set_reason(x, "no confirmation from the client: %s",
 		    line_problem(rc));
@@ -172,7 +173,55 @@ transfer(struct session *c, const struct served_file *f, struct ft_xfer *x)
 		return;
 	}
 	set_state(c, FT_SLOT_CONFIRMING);
-	confirm(c, f, x, t0);
+	confirm(c, f, x);
+	x->ns = ft_mono_ns() - t0;	/* first byte sent -> confirmation */
+}
+
+static void
+udp_progress(struct udp_job *job, uint64_t bytes)
+{
+	((struct session *)job->ctx)->slot->bytes = bytes;
+}
+
+/* The client's UDP address: its TCP address with the port from READY. */
+static socklen_t
+client_udp_addr(struct session *c, struct sockaddr_storage *a)
+{
+	socklen_t len = sizeof(*a);
+
+	if (getpeername(c->fd, (struct sockaddr *)a, &len) < 0)
+		return 0;
+	if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)a)->sin6_port = htons(c->udp_port);
+	else
+		((struct sockaddr_in *)a)->sin_port = htons(c->udp_port);
+	return len;
+}
+
+static void
+transfer_udp(struct session *c, const struct served_file *f,
+    struct ft_xfer *x)
+{
+	struct udp_job job = { .udp_fd = c->s->udp_fds[c->s->slot],
+	    .tcp_fd = c->fd, .in = &c->in, .file = f, .dsize = c->s->datagram,
+	    .xfer = c->xfer, .reliable = c->s->reliable,
+	    .peer_rcvbuf = c->rcvbuf, .io_timeout_s = c->s->io_timeout_s,
+	    .progress = udp_progress, .ctx = c };
+	int64_t done_ns;
+
+	set_state(c, FT_SLOT_SENDING);
+	x->sockbuf_asked = c->s->udp_sndbuf_asked;
+	x->sockbuf_got = c->s->udp_sndbuf_got;
+	if ((job.peerlen = client_udp_addr(c, &job.peer)) == 0 ||
+	    ft_send_line(c->fd, "DATA %llu\n", (unsigned long long)f->size) < 0) {
+		ft_set_reason(x, "client disconnected at the start: %s",
+		    strerror(errno));
+		return;
+	}
+	if (udp_send_file(&job, x, &done_ns) < 0)
+		return;
+	set_state(c, FT_SLOT_CONFIRMING);
+	confirm(c, f, x);
 }
 
 /* Between OK and the start: the client's READY, then the semaphore. */
@@ -180,6 +229,8 @@ static int
 await_start(struct session *c, const struct join_result *j, struct ft_xfer *x)
 {
 	char line[FT_LINE_MAX + 1], why[FT_REASON_MAX];
+	struct ft_request req;
+	const char *why_not;
 	int rc = ft_read_line(&c->in, line, ft_deadline_ms(c->s->ready_timeout_s *
 	    1000), &ft_stop_requested);
 
@@ -195,11 +246,16 @@ await_start(struct session *c, const struct join_result *j, struct ft_xfer *x)
 		    "the client disconnected" : line_problem(rc));
 		return -1;
 	}
-	if (strcmp(line, "READY") != 0) {
-		ft_set_reason(x, "protocol error: expected READY");
-		ft_send_line(c->fd, "ERR %d expected READY\n", FT_ERR_BAD_REQUEST);
+	if (ft_parse_request(line, &req, &why_not) < 0 || req.verb != FT_READY ||
+	    (c->s->proto == FT_UDP) != (req.udp_port != 0)) {
+		ft_set_reason(x, "protocol error: expected READY%s",
+		    c->s->proto == FT_UDP ? " udp_port=N" : "");
+		ft_send_line(c->fd, "ERR %d expected READY%s\n", FT_ERR_BAD_REQUEST,
+		    c->s->proto == FT_UDP ? " udp_port=N" : "");
 		return -1;
 	}
+	c->udp_port = req.udp_port;
+	c->rcvbuf = req.rcvbuf;
 	if (group_ready_wait(c->s, j, why, sizeof(why)) < 0) {
 		ft_set_reason(x, "test aborted: %s", why);
 		ft_send_line(c->fd, "ERR %d test aborted: %s\n", FT_ERR_CONFLICT,
@@ -230,12 +286,25 @@ fill_record(struct session *c, struct ft_xfer *x)
 	x->server_port = c->slot->server_port;
 }
 
+/* The UDP part of the OK line: where to expect datagrams, and how. */
+static void
+udp_offer(struct session *c, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (c->s->proto != FT_UDP)
+		return;
+	c->xfer = arc4random();
+	snprintf(buf, len, " udp_port=%u xfer=%08x datagram=%u mode=%s",
+	    c->s->bound_port + c->s->slot + 1, c->xfer, c->s->datagram,
+	    c->s->reliable ? "reliable" : "raw");
+}
+
 static void
 serve_get(struct session *c, const struct ft_request *req)
 {
 	struct served_file f = { .fd = -1 };
 	struct join_result j;
-	char name[FT_NAME_MAX + 1], why[FT_REASON_MAX + 64];
+	char name[FT_NAME_MAX + 1], why[FT_REASON_MAX + 64], udp[96];
 	struct ft_xfer *x;
 	int code;
 
@@ -257,12 +326,17 @@ serve_get(struct session *c, const struct ft_request *req)
 	c->slot->size = f.size;
 	c->slot->bytes = 0;
 	set_state(c, FT_SLOT_GATHERING);
+	udp_offer(c, udp, sizeof(udp));
 	if (ft_send_line(c->fd, "OK member=%u group=%u file=%s size=%llu "
-	    "sha256=%s\n", j.member, j.expected, f.name,
-	    (unsigned long long)f.size, f.sha256) < 0)
+	    "sha256=%s%s\n", j.member, j.expected, f.name,
+	    (unsigned long long)f.size, f.sha256, udp) < 0)
 		ft_set_reason(x, "the client disconnected before ready");
-	else if (await_start(c, &j, x) == 0)
-		transfer(c, &f, x);
+	else if (await_start(c, &j, x) == 0) {
+		if (c->s->proto == FT_UDP)
+			transfer_udp(c, &f, x);
+		else
+			transfer(c, &f, x);
+	}
 	account(c, x);
 	group_leave(c->s, &j, x->bytes > 0 || x->ok);
 	close(f.fd);

@@ -1,0 +1,373 @@
+/* udp_send.c: a worker sending a file over its own UDP port.
+ *
+ * The sender keeps at most `window` datagrams in flight beyond the
+ * highest transmission the receiver reports (STATUS), so the receiver's
+ * socket buffer is never overrun: that is the pacing. The window starts
+ * at what the receiver's buffer holds, shrinks by a quarter when a
+ * report shows more than 10% loss (a shaper or a queue overflowing) and
+ * grows back by one per report otherwise; random loss below that (a
+ * lossy radio or the 5% test link) is repaired, not treated as
+ * congestion.
+ *
+ * reliable: the receiver's STATUS lists missing ranges; a range is resent
+ * only if its last transmission is older than what the receiver has
+ * already seen (last_tx[] below), so a report that crossed a repair in
+ * flight does not cause a second copy. raw: one pass, reports only pace.
+ * FIN ends a pass and asks for a STATUS; the TCP control connection
+ * carries the receiver's final DONE. */
+#include "ftserver.h"
+#include "ft_dgram.h"
+#include "ft_io.h"
+#include "ft_time.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PROBE_NS	(20 * 1000000LL)	/* silence before a FIN probe */
+#define REORDER_MARGIN	4
+#define BATCH_BYTES	(512u << 10)
+#define BATCH_MAX	64
+#define IP_UDP_OVERHEAD	28
+
+struct sender {
+	struct udp_job *job;
+	struct ft_xfer *x;
+	uint32_t total, next_seq, tx;
+	uint32_t *last_tx;		/* per datagram: its latest tx number */
+	uint8_t *want;			/* bitmap: repairs to send */
+	uint32_t want_count, want_cursor;
+	uint32_t window, window_max;
+	uint32_t peer_max_tx, peer_unique;
+	uint32_t base_tx, base_rx;	/* where the last loss judgement ended */
+	bool peer_heard, peer_complete;
+	int64_t first_ns, last_data_ns, last_heard_ns, last_fin_ns;
+	int64_t last_progress_ns;	/* when the peer's max tx last moved */
+	unsigned batch;
+	uint8_t *headers, *payload;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+};
+
+static bool
+bit_get(const uint8_t *b, uint32_t i)
+{
+	return b[i >> 3] & (1u << (i & 7));
+}
+
+static void
+bit_set(uint8_t *b, uint32_t i, bool on)
+{
+	if (on)
+		b[i >> 3] |= (uint8_t)(1u << (i & 7));
+	else
+		b[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+static int
+sender_init(struct sender *s, struct udp_job *job, struct ft_xfer *x)
+{
+	unsigned slot = job->dsize + FT_DG_HEADER;
+
+	memset(s, 0, sizeof(*s));
+	s->job = job;
+	s->x = x;
+	s->total = ft_dg_count(job->file->size, job->dsize);
+	s->batch = BATCH_BYTES / slot;
+	s->batch = s->batch < 1 ? 1 : s->batch > BATCH_MAX ? BATCH_MAX : s->batch;
+	s->window_max = ft_dg_window(job->peer_rcvbuf, job->dsize);
+	s->window = s->window_max;
+	s->last_tx = calloc(s->total + 1, sizeof(*s->last_tx));
+	s->want = calloc(s->total / 8 + 1, 1);
+	s->headers = malloc((size_t)s->batch * FT_DG_HEADER);
+	s->payload = malloc((size_t)s->batch * job->dsize);
+	s->msgs = calloc(s->batch, sizeof(*s->msgs));
+	s->iov = calloc(2 * (size_t)s->batch, sizeof(*s->iov));
+	s->last_heard_ns = s->last_progress_ns = ft_mono_ns();
+	return s->last_tx && s->want && s->headers && s->payload && s->msgs &&
+	    s->iov ? 0 : -1;
+}
+
+static void
+sender_free(struct sender *s)
+{
+	free(s->last_tx);
+	free(s->want);
+	free(s->headers);
+	free(s->payload);
+	free(s->msgs);
+	free(s->iov);
+}
+
+static uint32_t
+in_flight(const struct sender *s)
+{
+	uint32_t seen = s->peer_heard ? s->peer_max_tx + 1 : 0;
+
+	return s->tx > seen ? s->tx - seen : 0;
+}
+
+/* The next datagram to send: a repair first, else the first pass. */
+static bool
+next_to_send(struct sender *s, uint32_t *seq, bool *resent)
+{
+	uint32_t i;
+
+	if (s->want_count > 0) {
+		for (i = 0; i < s->total; i++) {
+			uint32_t q = (s->want_cursor + i) % s->total;
+			if (bit_get(s->want, q)) {
+				bit_set(s->want, q, false);
+				s->want_count--;
+				s->want_cursor = q + 1;
+				*seq = q, *resent = true;
+				return true;
+			}
+		}
+		s->want_count = 0;
+	}
+	if (s->next_seq < s->total) {
+		*seq = s->next_seq++, *resent = false;
+		return true;
+	}
+	return false;
+}
+
+/* Reads a datagram's payload; a run of first-pass datagrams is one pread. */
+static int
+load_payload(struct sender *s, uint32_t seq, uint8_t *dst, unsigned len)
+{
+	off_t off = (off_t)seq * s->job->dsize;
+	ssize_t n;
+
+	do
+		n = pread(s->job->file->fd, dst, len, off);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static int
+send_batch(struct sender *s, unsigned room)
+{
+	struct udp_job *j = s->job;
+	unsigned n = 0, i, len;
+	uint32_t seq;
+	bool resent;
+	int sent;
+
+	while (n < s->batch && n < room && next_to_send(s, &seq, &resent)) {
+		struct ft_dg_header h = { .type = FT_DG_DATA, .xfer = j->xfer,
+		    .seq = seq, .tx = s->tx + n, .flags = resent ? FT_DG_RESENT : 0 };
+		uint8_t *payload = s->payload + (size_t)n * j->dsize;
+		len = ft_dg_len(j->file->size, j->dsize, seq);
+		h.len = (uint16_t)len;
+		if (load_payload(s, seq, payload, len) < 0)
+			return -1;
+		ft_dg_put_header(s->headers + n * FT_DG_HEADER, &h);
+		s->iov[2 * n] = (struct iovec){ s->headers + n * FT_DG_HEADER,
+		    FT_DG_HEADER };
+		s->iov[2 * n + 1] = (struct iovec){ payload, len };
+		s->msgs[n].msg_hdr = (struct msghdr){ .msg_name = &j->peer,
+		    .msg_namelen = j->peerlen, .msg_iov = &s->iov[2 * n],
+		    .msg_iovlen = 2 };
+		s->last_tx[seq] = s->tx + n;
+		s->x->dgrams_resent += resent;
+		s->x->wire_bytes += len + FT_DG_HEADER + IP_UDP_OVERHEAD;
+		s->x->bytes += resent ? 0 : len;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	if (s->first_ns == 0)
+		s->first_ns = ft_mono_ns();
+	for (i = 0; i < n; i += (unsigned)sent) {
+		sent = sendmmsg(j->udp_fd, s->msgs + i, n - i, 0);
+		if (sent < 0 && (errno == EINTR || errno == ENOBUFS ||
+		    errno == EAGAIN)) {
+			sent = 0;	/* the local queue is full: try again */
+			continue;
+		}
+		if (sent < 0)
+			return -1;
+	}
+	s->tx += n;
+	s->x->dgrams += n;
+	s->last_data_ns = ft_mono_ns();
+	j->progress(j, s->x->bytes);
+	return 1;
+}
+
+static void
+send_fin(struct sender *s)
+{
+	uint8_t buf[FT_DG_HEADER + 8];
+	size_t n = ft_dg_put_fin(buf, s->job->xfer, s->total, s->tx,
+	    s->next_seq >= s->total && s->want_count == 0);
+
+	sendto(s->job->udp_fd, buf, n, 0, (struct sockaddr *)&s->job->peer,
+	    s->job->peerlen);
+	s->last_fin_ns = ft_mono_ns();
+}
+
+static void
+take_ranges(struct sender *s, const struct ft_dg_status *st)
+{
+	uint32_t r, q;
+
+	for (r = 0; r < st->nranges; r++) {
+		uint32_t first = st->ranges[r].first, count = st->ranges[r].count;
+		for (q = first; count > 0 && q < s->total && q < s->next_seq;
+		    q++, count--) {
+			/* Resend only what the receiver has had time to see. */
+			if (bit_get(s->want, q) ||
+			    s->last_tx[q] + REORDER_MARGIN > st->max_tx)
+				continue;
+			bit_set(s->want, q, true);
+			s->want_count++;
+		}
+	}
+}
+
+/* Judges loss over at least 64 transmissions at a time. */
+static void
+adapt_window(struct sender *s, const struct ft_dg_status *st)
+{
+	uint32_t d_tx = st->max_tx - s->base_tx;
+	uint32_t d_rx = st->rx_count - s->base_rx;
+
+	if (d_tx < 64)
+		return;
+	if ((uint64_t)d_rx * 10 < (uint64_t)d_tx * 9)
+		s->window = s->window * 3 / 4 < 8 ? 8 : s->window * 3 / 4;
+	else if (s->window < s->window_max)
+		s->window++;
+	s->base_tx = st->max_tx;
+	s->base_rx = st->rx_count;
+}
+
+static void
+take_status(struct sender *s, const struct ft_dg_status *st)
+{
+	if (s->peer_heard && (int32_t)(st->max_tx - s->peer_max_tx) < 0)
+		return;		/* an older report overtaken by a newer one */
+	adapt_window(s, st);
+	if (!s->peer_heard || st->max_tx != s->peer_max_tx)
+		s->last_progress_ns = ft_mono_ns();
+	s->peer_max_tx = st->max_tx;
+	s->peer_unique = st->unique;
+	s->peer_heard = true;
+	s->peer_complete = st->unique >= s->total;
+	s->x->dgrams_lost = st->max_tx + 1 - st->rx_count;
+	if (s->job->reliable)
+		take_ranges(s, st);
+}
+
+/* Drains the UDP socket: the peer's STATUS reports, and strangers. */
+static void
+read_reports(struct sender *s)
+{
+	static struct ft_dg_status st;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	uint8_t buf[FT_DG_STATUS_MAX + 64];
+	struct ft_dg_header h;
+	ssize_t n;
+
+	for (;;) {
+		fromlen = sizeof(from);
+		n = recvfrom(s->job->udp_fd, buf, sizeof(buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return;
+		if (!ft_dg_same_peer(&from, &s->job->peer) ||
+		    ft_dg_get_header(buf, (size_t)n, &h) < 0 ||
+		    h.type != FT_DG_STATUS || h.xfer != s->job->xfer ||
+		    ft_dg_get_status(buf, (size_t)n, &st) < 0) {
+			s->x->dgrams_bad++;
+			continue;
+		}
+		s->last_heard_ns = ft_mono_ns();
+		take_status(s, &st);
+	}
+}
+
+static bool
+pass_done(const struct sender *s)
+{
+	return s->next_seq >= s->total && s->want_count == 0;
+}
+
+/* Waits for a report, the DONE line, or the probe time. 1 when the
+ * control connection has something to read. */
+static int
+wait_events(struct sender *s, int64_t wait_ns)
+{
+	struct pollfd p[2] = {
+		{ .fd = s->job->udp_fd, .events = POLLIN },
+		{ .fd = s->job->tcp_fd, .events = POLLIN },
+	};
+	int ms = (int)(wait_ns / 1000000);
+
+	if (s->job->in->len > 0)
+		return 1;
+	if (poll(p, 2, ms < 1 ? 1 : ms) < 0)
+		return 0;
+	return p[1].revents != 0;
+}
+
+int
+udp_send_file(struct udp_job *job, struct ft_xfer *x, int64_t *done_ns)
+{
+	struct sender s;
+	int64_t now;
+	int rc = -1;
+
+	if (sender_init(&s, job, x) < 0) {
+		ft_set_reason(x, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		read_reports(&s);
+		now = ft_mono_ns();
+		if (now - s.last_heard_ns > (int64_t)job->io_timeout_s * 1000000000LL) {
+			ft_set_reason(x, "the client stopped answering for %d s "
+			    "(%llu of %llu bytes sent)", job->io_timeout_s,
+			    (unsigned long long)x->bytes,
+			    (unsigned long long)job->file->size);
+			goto out;
+		}
+		if (!pass_done(&s) && !s.peer_complete &&
+		    in_flight(&s) < s.window) {
+			if (send_batch(&s, s.window - in_flight(&s)) < 0) {
+				ft_set_reason(x, "sending: %s", strerror(errno));
+				goto out;
+			}
+			if (job->in->len == 0 && !udp_tcp_readable(job->tcp_fd))
+				continue;
+		} else if (now - s.last_fin_ns >= PROBE_NS &&
+		    (pass_done(&s) || now - s.last_progress_ns >= PROBE_NS))
+			send_fin(&s);	/* end of pass, or a stalled window */
+		if (wait_events(&s, pass_done(&s) || s.peer_complete ? PROBE_NS :
+		    PROBE_NS / 4) > 0)
+			break;		/* the DONE line (or an error) is there */
+	}
+	rc = 0;
+out:
+	*done_ns = ft_mono_ns();
+	x->ns = s.first_ns ? s.last_data_ns - s.first_ns : 0;
+	x->confirm_ns = s.first_ns ? *done_ns - s.first_ns : 0;
+	sender_free(&s);
+	return rc;
+}
+
+bool
+udp_tcp_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
