@@ -216,7 +216,9 @@ send_fin(struct sender *s)
 static void
 take_ranges(struct sender *s, const struct ft_dg_status *st)
 {
-	uint32_t r, q;
+	/* Once the receiver has seen up to our last transmission (it answers
+	 * a FIN), nothing can still be on its way: no reordering margin. */
+	uint32_t margin = st->max_tx + 1 == s->tx ? 0 : REORDER_MARGIN, r, q;
 
 	for (r = 0; r < st->nranges; r++) {
 		uint32_t first = st->ranges[r].first, count = st->ranges[r].count;
@@ -224,7 +226,7 @@ take_ranges(struct sender *s, const struct ft_dg_status *st)
 		    q++, count--) {
 			/* Resend only what the receiver has had time to see. */
 			if (bit_get(s->want, q) ||
-			    s->last_tx[q] + REORDER_MARGIN > st->max_tx)
+			    s->last_tx[q] + margin > st->max_tx)
 				continue;
 			bit_set(s->want, q, true);
 			s->want_count++;
