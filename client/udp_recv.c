@@ -400,6 +400,7 @@ final_counts(struct receiver *r)
 	struct ft_xfer *x = &r->c->x;
 
 	x->dgrams = r->unique;
+	x->dgram_size = r->dsize;
 	x->dgrams_lost = r->reliable ? (r->any_tx ? r->max_tx + 1 - r->rx_count :
 	    0) : r->total - r->unique;
 	r->c->end_ns = r->last_rx_ns;	/* last datagram, not the wait */

@@ -30,7 +30,7 @@
 #define FT_DG_UDP_MAX	65507		/* largest UDP payload over IPv4 */
 #define FT_DG_MIN	512
 #define FT_DG_MAX	(FT_DG_UDP_MAX - FT_DG_HEADER)
-#define FT_DG_DEFAULT	8192		/* README: "Choosing the datagram size" */
+#define FT_DG_AUTO_MAX	32768	/* README: "Choosing the datagram size" */
 #define FT_DG_STATUS_MAX 1200		/* STATUS stays unfragmented */
 #define FT_DG_MAX_RANGES ((FT_DG_STATUS_MAX - FT_DG_HEADER - 16) / 8)
 

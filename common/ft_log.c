@@ -90,12 +90,12 @@ text_udp_rows(FILE *f, const struct ft_xfer *x, size_t n)
 {
 	size_t i;
 
-	fprintf(f, "\n%-6s  %10s  %8s  %8s  %8s  %8s  %12s  %10s  %s\n",
-	    "client", "datagrams", "re-sent", "lost", "dup", "bad",
+	fprintf(f, "\n%-6s  %8s  %10s  %8s  %8s  %8s  %8s  %12s  %10s  %s\n",
+	    "client", "size", "datagrams", "re-sent", "lost", "dup", "bad",
 	    "wire bytes", "confirm s", "sockbuf asked/got");
 	for (i = 0; i < n; i++)
-		fprintf(f, "%-6u  %10llu  %8llu  %8llu  %8llu  %8llu  %12llu  "
-		    "%10.3f  %u/%u\n", x[i].client_no,
+		fprintf(f, "%-6u  %8u  %10llu  %8llu  %8llu  %8llu  %8llu  %12llu  "
+		    "%10.3f  %u/%u\n", x[i].client_no, x[i].dgram_size,
 		    (unsigned long long)x[i].dgrams,
 		    (unsigned long long)x[i].dgrams_resent,
 		    (unsigned long long)x[i].dgrams_lost,
@@ -124,7 +124,7 @@ static const char tsv_columns[] =
     "client_ip\tclient_port\tserver_port\tbytes\tseconds\tmb_per_s\tok\t"
     "reason\tdatagrams\tdatagrams_resent\tdatagrams_lost\tdatagrams_dup\t"
     "datagrams_bad\twire_bytes\tconfirm_seconds\tsockbuf_asked\t"
-    "sockbuf_got\n";
+    "sockbuf_got\tdatagram_size\n";
 
 static void
 write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
@@ -140,7 +140,7 @@ write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s\t%s\t%s\t%s.%06ldZ\t%s\t%llu\t%s\t%u\t%u\t%s\t%u\t"
 		    "%u\t%llu\t%.6f\t%.3f\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t%llu\t"
-		    "%llu\t%.6f\t%u\t%u\n", t->role, ft_proto_name(t->proto),
+		    "%llu\t%.6f\t%u\t%u\t%u\n", t->role, ft_proto_name(t->proto),
 		    t->mode, start, t->start.tv_nsec / 1000, t->file,
 		    (unsigned long long)t->size, t->sha256, t->clients,
 		    x[i].client_no, x[i].client_ip[0] ? x[i].client_ip : "-",
@@ -155,7 +155,7 @@ write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 		    (unsigned long long)x[i].dgrams_bad,
 		    (unsigned long long)x[i].wire_bytes,
 		    (double)x[i].confirm_ns / 1e9, x[i].sockbuf_asked,
-		    x[i].sockbuf_got);
+		    x[i].sockbuf_got, x[i].dgram_size);
 }
 
 /* Creates "<stem>.txt" and "<stem>.tsv" exclusively, trying the next

@@ -14,9 +14,12 @@
  *   client_ip client_port server_port bytes seconds mb_per_s ok reason
  *   datagrams datagrams_resent datagrams_lost datagrams_dup
  *   datagrams_bad wire_bytes confirm_seconds sockbuf_asked sockbuf_got
+ *   datagram_size
  * test_start is ISO 8601 UTC with microseconds; seconds and mb_per_s
  * (10^6 bytes per second) follow SPEC.md's timing rules; ok is yes/no;
- * reason is "-" on success; datagram columns are 0 over TCP. */
+ * reason is "-" on success; datagram columns are 0 over TCP;
+ * datagram_size is the UDP payload per datagram. New columns are only
+ * ever appended, so readers that go by name or position keep working. */
 #ifndef FT_LOG_H
 #define FT_LOG_H
 
@@ -44,6 +47,7 @@ struct ft_xfer {
 	uint64_t dgrams, dgrams_resent, dgrams_lost, dgrams_dup, dgrams_bad;
 	uint64_t wire_bytes;
 	uint32_t sockbuf_asked, sockbuf_got;
+	uint32_t dgram_size;
 };
 
 struct ft_test {

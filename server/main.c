@@ -61,7 +61,7 @@ usage(int code)
 "  -f, --file NAME      file for the next tests (default: first in DIR)\n"
 "  -n, --clients N      connections per test (default 0: the client says)\n"
 "  -u, --udp            send over UDP (worker k owns port PORT+k)\n"
-"  -s, --datagram BYTES UDP payload size\n"
+"  -s, --datagram BYTES UDP payload, 512..65487 (default: the path MTU's)\n"
 "  -m, --mode MODE      UDP delivery: reliable (default) or raw\n"
 "  -t, --timeout SEC    a joined client must confirm ready within (60)\n"
 "      --idle-timeout S a new connection must send its request within (10)\n"
@@ -103,7 +103,7 @@ parse_options(struct server *s, int argc, char **argv, const char **file)
 		case 'f': *file = optarg; break;
 		case 'n': s->group_size = (unsigned)number(optarg, 0, FT_MAX_WORKERS, "clients"); break;
 		case 'u': s->proto = FT_UDP; break;
-		case 's': s->datagram = (unsigned)number(optarg, 1, 65535, "datagram"); break;
+		case 's': s->datagram = (unsigned)number(optarg, 0, 65535, "datagram"); break;
 		case 'm':
 			if (strcmp(optarg, "raw") != 0 && strcmp(optarg, "reliable") != 0) {
 				warnx("mode %s: must be raw or reliable", optarg);
@@ -134,14 +134,16 @@ print_listening(struct server *s)
 	struct sockaddr_storage bound;
 	struct sockaddr *sa = (struct sockaddr *)&bound;
 	socklen_t len = sizeof(bound);
-	char host[NI_MAXHOST] = "?", udp[64] = "";
+	char host[NI_MAXHOST] = "?", udp[96] = "", dsize[32] = "auto (path MTU)";
 
 	getsockname(s->listen_fd, sa, &len);
 	getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	if (s->datagram != 0)
+		snprintf(dsize, sizeof(dsize), "%u", s->datagram);
 	if (s->proto == FT_UDP)
-		snprintf(udp, sizeof(udp), ", %s, UDP ports %u-%u, datagram %u",
+		snprintf(udp, sizeof(udp), ", %s, UDP ports %u-%u, datagram %s",
 		    s->reliable ? "reliable" : "raw", s->bound_port + 1,
-		    s->bound_port + s->workers, s->datagram);
+		    s->bound_port + s->workers, dsize);
 	printf("ftserver: listening on %s%s%s:%u (%s%s, %u workers, sending %s)\n",
 	    sa->sa_family == AF_INET6 ? "[" : "", host,
 	    sa->sa_family == AF_INET6 ? "]" : "", s->bound_port,
@@ -285,9 +287,7 @@ main(int argc, char **argv)
 	parse_options(&s, argc, argv, &file);
 	for (int k = 0; k < FT_MAX_WORKERS; k++)
 		s.udp_fds[k] = -1;
-	if (s.datagram == 0)
-		s.datagram = FT_DG_DEFAULT;
-	if (s.datagram < FT_DG_MIN || s.datagram > FT_DG_MAX)
+	if (s.datagram != 0 && (s.datagram < FT_DG_MIN || s.datagram > FT_DG_MAX))
 		errx(2, "datagram size %u: must be %d..%d (the largest UDP payload "
 		    "less the %d-byte header)", s.datagram, FT_DG_MIN, FT_DG_MAX,
 		    FT_DG_HEADER);

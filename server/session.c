@@ -3,10 +3,12 @@
  * sendfile(2), and the client's DONE with its own SHA-256. PROTOCOL.md
  * (in the README) describes it for people; common/ft_proto.c parses it. */
 #include "ftserver.h"
+#include "ft_dgram.h"
 #include "ft_io.h"
 #include "ft_time.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@ struct session {
 	int fd;
 	unsigned udp_port;		/* UDP: the client's, from READY */
 	uint32_t rcvbuf, xfer;
+	unsigned dsize;			/* UDP: payload bytes per datagram */
 	struct ft_reader in;
 	struct ft_slot *slot;
 	char peer[FT_ADDR_MAX + 8];	/* "ip:port", for messages */
@@ -203,13 +206,14 @@ transfer_udp(struct session *c, const struct served_file *f,
     struct ft_xfer *x)
 {
 	struct udp_job job = { .udp_fd = c->s->udp_fds[c->s->slot],
-	    .tcp_fd = c->fd, .in = &c->in, .file = f, .dsize = c->s->datagram,
+	    .tcp_fd = c->fd, .in = &c->in, .file = f, .dsize = c->dsize,
 	    .xfer = c->xfer, .reliable = c->s->reliable,
 	    .peer_rcvbuf = c->rcvbuf, .io_timeout_s = c->s->io_timeout_s,
 	    .progress = udp_progress, .ctx = c };
 	int64_t done_ns;
 
 	set_state(c, FT_SLOT_SENDING);
+	x->dgram_size = c->dsize;
 	x->sockbuf_asked = c->s->udp_sndbuf_asked;
 	x->sockbuf_got = c->s->udp_sndbuf_got;
 	if ((job.peerlen = client_udp_addr(c, &job.peer)) == 0 ||
@@ -286,6 +290,29 @@ fill_record(struct session *c, struct ft_xfer *x)
 	x->server_port = c->slot->server_port;
 }
 
+/* Without -s: the largest payload that crosses this client's path
+ * without IP fragmentation (one lost fragment would lose the whole
+ * datagram), up to FT_DG_AUTO_MAX, the fastest size measured on
+ * loopback. The path MTU comes from the control connection's route. */
+static unsigned
+datagram_for(struct session *c)
+{
+	struct sockaddr_storage a;
+	socklen_t alen = sizeof(a), len = sizeof(int);
+	int mtu = 0, v6, d;
+
+	if (c->s->datagram != 0)
+		return c->s->datagram;
+	getsockname(c->fd, (struct sockaddr *)&a, &alen);
+	v6 = a.ss_family == AF_INET6;
+	if (getsockopt(c->fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU :
+	    IP_MTU, &mtu, &len) < 0 || mtu <= 0)
+		mtu = 1500;
+	d = mtu - (v6 ? 40 : 20) - 8 - FT_DG_HEADER;
+	return d < FT_DG_MIN ? FT_DG_MIN : d > FT_DG_AUTO_MAX ? FT_DG_AUTO_MAX :
+	    (unsigned)d;
+}
+
 /* The UDP part of the OK line: where to expect datagrams, and how. */
 static void
 udp_offer(struct session *c, char *buf, size_t len)
@@ -294,8 +321,9 @@ udp_offer(struct session *c, char *buf, size_t len)
 	if (c->s->proto != FT_UDP)
 		return;
 	c->xfer = arc4random();
+	c->dsize = datagram_for(c);
 	snprintf(buf, len, " udp_port=%u xfer=%08x datagram=%u mode=%s",
-	    c->s->bound_port + c->s->slot + 1, c->xfer, c->s->datagram,
+	    c->s->bound_port + c->s->slot + 1, c->xfer, c->dsize,
 	    c->s->reliable ? "reliable" : "raw");
 }
 
