@@ -201,9 +201,9 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 			return -1;
 		}
 		got += (uint64_t)n;
+		c->x.bytes = got;
 		atomic_store_explicit(&c->bytes, got, memory_order_relaxed);
 	}
-	c->x.bytes = got;
 	return 0;
 }
 

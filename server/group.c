@@ -352,6 +352,7 @@ group_member_died(struct server *s, int slot, const char *reason)
 	    G->member_state[m] != FT_MEMBER_GONE) {
 		x = group_record(s, S->record);
 		x->ok = 0;
+		x->bytes = S->bytes;	/* the last progress it published */
 		ft_set_reason(x, "%s", reason);
 		G->member_state[m] = FT_MEMBER_GONE;
 		group_settle(s, G);

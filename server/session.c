@@ -62,13 +62,18 @@ describe_peer(struct session *c, const struct sockaddr *peer, socklen_t len)
 		    ((struct sockaddr_in *)&local)->sin_port);
 }
 
+/* The slot for the stats dump, and the title for ps(1), e.g.
+ * "ftserver: worker 3 sending 250MB.bin to 127.0.0.1:51234". */
 static void
 set_state(struct session *c, enum ft_slot_state st)
 {
 	c->slot->state = st;
-	setproctitle("worker %d %s%s%s", c->s->slot + 1, ft_slot_state_name(st),
-	    st == FT_SLOT_SENDING ? " to " : "", st == FT_SLOT_SENDING ?
-	    c->peer : "");
+	if (st == FT_SLOT_HANDSHAKE)
+		setproctitle("worker %d handshake with %s", c->s->slot + 1, c->peer);
+	else
+		setproctitle("worker %d %s %s %s %s", c->s->slot + 1,
+		    ft_slot_state_name(st), c->slot->file,
+		    st == FT_SLOT_GATHERING ? "for" : "to", c->peer);
 }
 
 static const char *
