@@ -253,6 +253,9 @@ await_start(struct session *c, const struct join_result *j, struct ft_xfer *x)
 	if (rc != FT_LINE_OK) {
 		ft_set_reason(x, "before ready: %s", rc == FT_LINE_EOF ?
 		    "the client disconnected" : line_problem(rc));
+		if (rc == FT_LINE_INTR)
+			ft_send_line(c->fd, "ERR %d the server is shutting down\n",
+			    FT_ERR_BUSY);
 		return -1;
 	}
 	if (ft_parse_request(line, &req, &why_not) < 0 || req.verb != FT_READY ||
