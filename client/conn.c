@@ -144,6 +144,7 @@ handshake(struct conn *c, struct ft_reader *in)
 		return -1;
 	if (ft_parse_offer(line, &c->offer) < 0)
 		return conn_fail(c, "%s", "malformed offer from the server"), -1;
+	c->x.client_no = c->offer.member;
 	if (o->udp && (c->offer.udp_port == 0 || c->offer.datagram < FT_DG_MIN ||
 	    c->offer.datagram > FT_DG_MAX))
 		return conn_fail(c, "%s", "the server's UDP offer is incomplete"), -1;
@@ -223,7 +224,9 @@ receive(struct conn *c, struct ft_reader *in)
 		return -1;
 	if (ft_parse_data(line, &size) < 0 || size != c->offer.size)
 		return conn_fail(c, "%s", "bad DATA line from the server"), -1;
-	if (store_open(&st, c->cl->o.out_dir, c->no, c->offer.group, size, why,
+	/* K and N as the server numbered the test: with ftserver -n, one
+	 * test gathers clients from several machines or runs. */
+	if (store_open(&st, c->cl->o.out_dir, c->offer.member, c->offer.group, size, why,
 	    sizeof(why)) < 0)
 		return conn_fail(c, "%s", why), -1;
 	if ((h = ft_sha256_new()) == NULL || (buf = malloc(RECV_BUF)) == NULL) {
