@@ -226,8 +226,8 @@ receive(struct conn *c, struct ft_reader *in)
 		return conn_fail(c, "%s", "bad DATA line from the server"), -1;
 	/* K and N as the server numbered the test: with ftserver -n, one
 	 * test gathers clients from several machines or runs. */
-	if (store_open(&st, c->cl->o.out_dir, c->offer.member, c->offer.group, size, why,
-	    sizeof(why)) < 0)
+	if (store_open(&st, c->cl->o.out_dir, c->offer.member, c->offer.group,
+	    size, why, sizeof(why)) < 0)
 		return conn_fail(c, "%s", why), -1;
 	if ((h = ft_sha256_new()) == NULL || (buf = malloc(RECV_BUF)) == NULL) {
 		conn_fail(c, "%s", "out of memory");

@@ -117,8 +117,9 @@ view_summary(struct client *cl, const char *log_path)
 	for (i = 0; i < cl->o.clients; i++) {
 		struct conn *c = &cl->conns[i];
 		char addr[FT_ADDR_MAX + 8];
-		snprintf(addr, sizeof(addr), "%s:%u", c->x.client_ip[0] ?
-		    c->x.client_ip : "-", c->x.client_port);
+		snprintf(addr, sizeof(addr), strchr(c->x.client_ip, ':') ?
+		    "[%s]:%u" : "%s:%u", c->x.client_ip[0] ? c->x.client_ip : "-",
+		    c->x.client_port);
 		printf("%4u  %-21s  %12llu  %9.3f  %9.1f  %-4s  %s\n", c->no, addr,
 		    (unsigned long long)c->x.bytes, (double)c->x.ns / 1e9,
 		    ft_rate_mbs(c->x.bytes, c->x.ns), c->x.ok ? "yes" : "no",
