@@ -2,7 +2,8 @@
 # deps.sh: checks what ft needs and installs what is missing when run as
 # root (apt-get), or prints the exact command to run otherwise.
 #   deps.sh build   compiler, pkg-config, OpenSSL and libbsd headers, prove
-#   deps.sh bench   the above, plus iperf3 (optional ceiling in the bench)
+#   deps.sh bench   the above, plus iperf3 (the loopback ceiling) and GNU
+#                   time (the client's peak RSS), both optional in the bench
 set -u
 need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -15,9 +16,14 @@ have_pc libcrypto || need="$need libssl-dev"
 have_pc libbsd || need="$need libbsd-dev"
 have_cmd prove || need="$need perl"
 have_cmd openssl || need="$need openssl"
-[ "${1:-build}" = bench ] && ! have_cmd iperf3 && need="$need iperf3"
+if [ "${1:-build}" = bench ]; then
+	have_cmd iperf3 || need="$need iperf3"
+	[ -x /usr/bin/time ] || need="$need time"
+fi
 
 [ -z "$need" ] && exit 0
+# $need is a list of words on purpose: unquoted below.
+# shellcheck disable=SC2086
 if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
 	echo "deps: installing:$need" >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >&2 ||

@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# bench.sh: what `make bench` prints (run after `make all files`): one
+# ftserver on a free loopback port and ftclient runs of files/250MB.bin with
+# 1, 10 and 25 connections, every copy verified by SHA-256, in a table:
+#   wall s          the client's own measure: synchronized start -> every
+#                   connection verified and confirmed (its summary line)
+#   proc s          the whole ftclient process (connect, handshake, ...),
+#                   from GNU time, when /usr/bin/time is there
+#   aggr MB/s       bytes of all copies / wall s (MB = 10^6 bytes)
+#   per-client      min / median / max of the mb_per_s column of the
+#                   client log's TSV (SPEC.md timing rules)
+#   worker RSS      highest VmHWM of the server's workers during that run
+#                   (their peaks are reset before each run)
+#   client RSS      ftclient's peak RSS (GNU time %M)
+# and the loopback ceiling that iperf3 measures, when it is installed.
+# One warm-up run goes first: the server hashes the file once (cached) and
+# the file lands in the page cache. Received files and logs go to a
+# temporary folder removed at the end. The figures are informative: the
+# exit status is 0 unless a transfer failed.
+#
+# Environment: FT_BENCH_FILE (250MB.bin), FT_BENCH_RUNS ("1 10 25"),
+# TMPDIR (where the temporary folder goes: TMPDIR=/dev/shm keeps the
+# received copies off the disk).
+# The table's printf format is this script's own ROW:
+# shellcheck disable=SC2059
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+SERVER=server/ftserver
+CLIENT=client/ftclient
+FILE=${FT_BENCH_FILE:-250MB.bin}
+RUNS=${FT_BENCH_RUNS:-1 10 25}
+WORKERS=25
+CLIENT_LIMIT_S=300	# one client run, at most
+GNU_TIME=/usr/bin/time
+
+server_pid=""
+iperf_pid=""
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ft-bench.XXXXXX")
+failed=0
+
+wait_exit() {
+	local pid=$1 seconds=$2 i
+	for ((i = 0; i < seconds * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# TERM, a second TERM (the server then stops its workers at once), KILL.
+stop_pid() {
+	local pid=$1 children
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	children=$(pgrep -P "$pid" || true)
+	kill -TERM "$pid" 2>/dev/null || true
+	if ! wait_exit "$pid" 15; then
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_exit "$pid" 3; then
+			kill -KILL "$pid" 2>/dev/null || true
+			for c in $children; do
+				kill -KILL "$c" 2>/dev/null || true
+			done
+		fi
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317  # reached through the traps below
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[[ -z $iperf_pid ]] || stop_pid "$iperf_pid"
+	[[ -z $server_pid ]] || stop_pid "$server_pid"
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A TCP port nobody listens on (ss from iproute2; without it, a guess).
+free_port() {
+	local i p
+	for ((i = 0; i < 20; i++)); do
+		p=$((20000 + RANDOM % 30000))
+		if ! command -v ss >/dev/null ||
+		    [[ -z $(ss -Htln "sport = :$p" 2>/dev/null) ]]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo 45201
+}
+
+# The loopback ceiling: one iperf3 TCP stream on 127.0.0.1 for 3 s, as
+# MB/s (10^6 bytes), or a reason it is not there.
+iperf_ceiling() {
+	local port out mbits i
+	if ! command -v iperf3 >/dev/null; then
+		echo "n/a (iperf3 is not installed: contrib/deps.sh bench)"
+		return
+	fi
+	port=$(free_port)
+	timeout 20 iperf3 -s -1 -B 127.0.0.1 -p "$port" >"$tmp/iperf-s.out" 2>&1 &
+	iperf_pid=$!
+	out=""
+	for ((i = 0; i < 10; i++)); do	# the server needs a moment to listen
+		sleep 0.1
+		if out=$(timeout 15 iperf3 -c 127.0.0.1 -p "$port" -t 3 -f m \
+		    2>&1); then
+			break
+		fi
+		out=""
+	done
+	stop_pid "$iperf_pid"
+	iperf_pid=""
+	mbits=$(awk '/receiver/ { for (i = 2; i <= NF; i++)
+	    if ($i == "Mbits/sec") v = $(i - 1) } END { print v }' <<<"$out")
+	if [[ -n $mbits ]]; then
+		awk -v m="$mbits" 'BEGIN { printf "%.1f MB/s (%.1f Gbit/s)", m / 8,
+		    m / 1000 }'
+	else
+		echo "n/a (iperf3 failed)"
+	fi
+}
+
+start_server() {
+	local i
+	"$SERVER" -p "$WORKERS" -P 0 -b 127.0.0.1 -f "$FILE" -L "$tmp/server-logs" \
+	    </dev/null >"$tmp/server.out" 2>&1 &
+	server_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'listening on' "$tmp/server.out" && break
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	port=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\) .*/\1/p' \
+	    "$tmp/server.out" | head -n 1)
+	if [[ -z $port ]]; then
+		cat "$tmp/server.out" >&2
+		echo "bench: the server did not start" >&2
+		exit 1
+	fi
+}
+
+# Forgets the workers' peak RSS (clear_refs 5 resets VmHWM) so the next
+# reading belongs to the next run. Best effort: if the kernel refuses,
+# the peak is since the worker started.
+reset_worker_peaks() {
+	local w
+	for w in $(pgrep -P "$server_pid" || true); do
+		echo 5 >"/proc/$w/clear_refs" 2>/dev/null || true
+	done
+}
+
+# The highest VmHWM of the workers, in KiB.
+worker_peak_kib() {
+	local w kib max=0
+	for w in $(pgrep -P "$server_pid" || true); do
+		kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$w/status" 2>/dev/null || true)
+		[[ -n $kib ]] && ((kib > max)) && max=$kib
+	done
+	echo "$max"
+}
+
+# Tests the server has logged so far.
+server_tests() {
+	grep -c '^ftserver: test done' "$tmp/server.out" || true
+}
+
+# Waits (bounded) until the server has logged more than n tests: its
+# workers are idle again by then.
+wait_server_log() {
+	local n=$1 i
+	for ((i = 0; i < 100; i++)); do
+		(($(server_tests) > n)) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# min median max of column mb_per_s, and "ok/total" from a client TSV.
+tsv_stats() {
+	awk -F '\t' '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{ r[n++] = $col["mb_per_s"] + 0; ok += $col["ok"] == "yes" }
+	END {
+		if (n == 0) { print "- - - 0/0"; exit }
+		for (i = 1; i < n; i++)	# insertion sort: n is small
+			for (j = i; j > 0 && r[j - 1] > r[j]; j--) {
+				t = r[j]; r[j] = r[j - 1]; r[j - 1] = t
+			}
+		med = n % 2 ? r[(n - 1) / 2] : (r[n / 2 - 1] + r[n / 2]) / 2
+		printf "%.1f %.1f %.1f %d/%d\n", r[0], med, r[n - 1], ok, n
+	}' "$1"
+}
+
+# One client run of n connections; prints one table row, or with
+# "warmup" nothing but a line.
+run_clients() {
+	local n=$1 label=${2:-} rc=0 timecmd=() line dir
+	local wall aggr stats tsv peak_w rss_c proc_s verified cmin cmed cmax
+	local logged
+	dir="$tmp/run-$n${label:+-$label}"
+	mkdir -p "$dir/recv" "$dir/logs"
+	[[ -x $GNU_TIME ]] && timecmd=("$GNU_TIME" -f '%M %e' -o "$dir/time")
+	reset_worker_peaks
+	logged=$(server_tests)
+	timeout -k 5 "$CLIENT_LIMIT_S" "${timecmd[@]}" "$CLIENT" -c "$n" -y \
+	    -P "$port" -f "$FILE" -o "$dir/recv" -L "$dir/logs" \
+	    >"$dir/client.out" 2>&1 || rc=$?
+	((rc != 0)) || wait_server_log "$logged" || true
+	peak_w=$(worker_peak_kib)
+	rm -rf "$dir/recv"	# up to 25 x 250 MB: gone before the next run
+	if ((rc != 0)); then
+		failed=1
+		echo "bench: $n client(s)${label:+ ($label)}: ftclient exited with status $rc:" >&2
+		grep -v '^client [0-9]*: [a-z]*$' "$dir/client.out" | tail -n 15 >&2
+	fi
+	[[ $label == warmup ]] && return 0
+
+	line=$(grep ' transfers verified; ' "$dir/client.out" | tail -n 1 || true)
+	wall=$(sed -n 's/.* MB in \([0-9.]*\) s .*/\1/p' <<<"$line")
+	aggr=$(sed -n 's/.*s (\([0-9.]*\) MB\/s aggregate).*/\1/p' <<<"$line")
+	tsv=$(find "$dir/logs" -name '*-client-*-log*.tsv' | head -n 1)
+	if [[ -n $tsv ]]; then
+		stats=$(tsv_stats "$tsv")
+	else
+		stats="- - - 0/$n"
+	fi
+	read -r cmin cmed cmax verified <<<"$stats"
+	rss_c="n/a" proc_s="n/a"
+	if [[ -s $dir/time ]]; then
+		read -r rss_c proc_s < <(tail -n 1 "$dir/time")
+		rss_c=$(awk -v k="$rss_c" 'BEGIN { printf "%.1f", k / 1024 }')
+	fi
+	print_row "$n" "$verified" "${wall:--}" "$proc_s" "${aggr:--}" \
+	    "$cmin" "$cmed" "$cmax" \
+	    "$(awk -v k="$peak_w" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_c"
+}
+
+# "ok" or "over" for value <= limit; "-" when either is unknown.
+verdict() {
+	awk -v v="$1" -v l="$2" 'BEGIN {
+		if (v !~ /^[0-9.]+$/ || l !~ /^[0-9.]+$/) print "-"
+		else print (v + 0 <= l + 0) ? "ok" : "over" }'
+}
+
+ROW='%7s %8s  %-17s %6s %9s  %-23s  %-16s %s\n'
+print_header() {
+	printf "$ROW" clients verified "wall s (target)" "proc s" "aggr MB/s" \
+	    "per client MB/s" "worker RSS MiB" "client RSS MiB"
+	printf "$ROW" "" "" "" "" "" "min / median / max" "(target)" "(target)"
+}
+
+# value and its target side by side: "0.274 (<=0.5 ok)".
+with_target() {
+	if [[ $2 == - ]]; then
+		echo "$1"
+	else
+		echo "$1 (<=$2 $(verdict "$1" "$2"))"
+	fi
+}
+
+print_row() {
+	local n=$1 verified=$2 wall=$3 proc=$4 aggr=$5 mn=$6 md=$7 mx=$8
+	local wrss=$9 crss=${10} wt
+	case $n in
+	1) wt=0.5 ;;
+	10) wt=3 ;;
+	*) wt=- ;;
+	esac
+	printf "$ROW" "$n" "$verified" "$(with_target "$wall" "$wt")" "$proc" \
+	    "$aggr" "$mn / $md / $mx" "$(with_target "$wrss" 8)" \
+	    "$(with_target "$crss" $((16 + 4 * n)))"
+}
+
+for f in "$SERVER" "$CLIENT"; do
+	[[ -x $f ]] || { echo "bench: $f is missing: run 'make all'" >&2; exit 1; }
+done
+[[ -f files/$FILE ]] ||
+    { echo "bench: files/$FILE is missing: run 'make files'" >&2; exit 1; }
+# iperf3 and GNU time are optional: without them, those columns say n/a.
+contrib/deps.sh bench ||
+    echo "bench: going on without the optional tools" >&2
+
+size=$(stat -c %s "files/$FILE")
+echo "ft bench: files/$FILE ($size bytes) over TCP on 127.0.0.1; $(nproc) CPUs; $(uname -sr)"
+echo "received files and logs go to $tmp (removed at the end)"
+echo "loopback ceiling (iperf3, 1 TCP stream, 3 s): $(iperf_ceiling)"
+start_server
+echo "server: $SERVER -p $WORKERS -P 0 -b 127.0.0.1 -f $FILE (pid $server_pid, port $port)"
+printf 'warm-up: 1 client (the server hashes the file once; page cache) ... '
+run_clients 1 warmup
+echo "done"
+[[ -x $GNU_TIME ]] ||
+    echo "GNU time is not installed ($GNU_TIME): client RSS is n/a"
+echo
+print_header
+for n in $RUNS; do
+	run_clients "$n"
+done
+echo
+echo "wall s: the synchronized start -> every copy verified and confirmed (ftclient's"
+echo "  summary); proc s: the whole ftclient process (GNU time); MB = 10^6 bytes;"
+echo "  per client: the client log's mb_per_s (first byte -> confirmation sent)"
+echo "targets (2-core machine): 1 x 250 MiB <= 0.5 s, 10 x 250 MiB <= 3 s,"
+echo "  worker RSS <= 8 MiB, client RSS <= 16 MiB + 4 MiB per connection"
+if ((failed)); then
+	echo "bench: a transfer FAILED (see above)"
+	exit 1
+fi
+echo "bench: every transfer verified"
