@@ -104,6 +104,15 @@ note_addresses(struct conn *c)
 		c->x.server_port = (uint16_t)atoi(serv);
 }
 
+/* A server that stalls without closing must not hold recv() forever. */
+static void
+set_receive_timeout(int fd, int seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 /* Reads one line, turning "ERR code message" into a failure. */
 static int
 expect_line(struct conn *c, struct ft_reader *in, char *line, int timeout_s,
@@ -144,7 +153,11 @@ handshake(struct conn *c, struct ft_reader *in)
 		return -1;
 	if (ft_parse_offer(line, &c->offer) < 0)
 		return conn_fail(c, "%s", "malformed offer from the server"), -1;
-	c->x.client_no = c->offer.member;
+	/* K as the server numbered the test: with ftserver -n, one test
+	 * gathers clients from several machines or runs. Unless this run is
+	 * larger than the server's groups: then ours keeps names unique. */
+	if (c->offer.group >= o->clients)
+		c->x.client_no = c->offer.member;
 	if (o->udp && (c->offer.udp_port == 0 || c->offer.datagram < FT_DG_MIN ||
 	    c->offer.datagram > FT_DG_MAX))
 		return conn_fail(c, "%s", "the server's UDP offer is incomplete"), -1;
@@ -169,6 +182,14 @@ settle_and_wait(struct conn *c)
 	return go;
 }
 
+/* N in ClienteK-Prueba-N: the test's size, as K above. */
+static unsigned
+test_size(const struct conn *c)
+{
+	return c->offer.group >= c->cl->o.clients ? c->offer.group :
+	    c->cl->o.clients;
+}
+
 static int
 receive_body(struct conn *c, struct ft_reader *in, struct store *st,
     struct ft_sha256 *h, char *buf)
@@ -189,6 +210,9 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 			    (unsigned long long)got, (unsigned long long)size);
 			if (n == 0)
 				conn_fail(c, "the server closed the connection after %s", d);
+			else if (errno == EAGAIN)
+				conn_fail(c, "no data from the server for %d s after %s",
+				    c->cl->o.timeout_s, d);
 			else
 				conn_fail(c, "receive failed after %s: %s", d,
 				    strerror(errno));
@@ -224,15 +248,14 @@ receive(struct conn *c, struct ft_reader *in)
 		return -1;
 	if (ft_parse_data(line, &size) < 0 || size != c->offer.size)
 		return conn_fail(c, "%s", "bad DATA line from the server"), -1;
-	/* K and N as the server numbered the test: with ftserver -n, one
-	 * test gathers clients from several machines or runs. */
-	if (store_open(&st, c->cl->o.out_dir, c->offer.member, c->offer.group,
+	if (store_open(&st, c->cl->o.out_dir, c->x.client_no, test_size(c),
 	    size, why, sizeof(why)) < 0)
 		return conn_fail(c, "%s", why), -1;
 	if ((h = ft_sha256_new()) == NULL || (buf = malloc(RECV_BUF)) == NULL) {
 		conn_fail(c, "%s", "out of memory");
 		goto out;
 	}
+	memcpy(c->part, st.part, sizeof(c->part));
 	set_state(c, C_RECEIVING);
 	if (c->cl->o.udp) {
 		int u = udp_receive(c, in, st.fd, h);
@@ -267,6 +290,7 @@ receive(struct conn *c, struct ft_reader *in)
 out:
 	if (rc < 0)
 		store_discard(&st);
+	c->part[0] = '\0';
 	ft_sha256_free(h);
 	free(buf);
 	return rc;
@@ -321,6 +345,7 @@ conn_main(void *arg)
 		goto out;
 	}
 	note_addresses(c);
+	set_receive_timeout(c->fd, c->cl->o.timeout_s);
 	ft_reader_init(&in, c->fd);
 	if (handshake(c, &in) < 0)
 		goto out;

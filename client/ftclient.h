@@ -42,6 +42,7 @@ struct conn {
 	struct ft_offer offer;
 	struct ft_xfer x;		/* the outcome, as logged */
 	char path[4096];		/* final file name */
+	char part[4096];		/* while receiving: the file aside */
 	bool hash_ok;
 };
 

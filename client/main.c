@@ -228,6 +228,37 @@ write_log(struct client *cl, char *path, size_t len)
 	return rc;
 }
 
+static struct client *interrupted_run;
+
+/* Ctrl-C or TERM: remove the files still being written (nothing half
+ * written may stay behind, and each may hold 250 MB reserved), then die
+ * of the same signal. unlink(2) is async-signal-safe; a name may race
+ * with its rename, and then the unlink fails harmlessly. */
+static void
+on_interrupt(int sig)
+{
+	struct client *cl = interrupted_run;
+	unsigned i;
+
+	for (i = 0; cl != NULL && i < cl->o.clients; i++)
+		if (cl->conns[i].part[0] != '\0')
+			unlink(cl->conns[i].part);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_interrupts(struct client *cl)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+
+	interrupted_run = cl;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int
 run(struct client *cl)
 {
@@ -295,5 +326,6 @@ main(int argc, char **argv)
 		err(1, "calloc");
 	pthread_mutex_init(&cl.mu, NULL);
 	pthread_cond_init(&cl.cv, NULL);
+	catch_interrupts(&cl);
 	return run(&cl);
 }

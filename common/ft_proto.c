@@ -2,6 +2,7 @@
  * that does not fit the grammar exactly is refused, never guessed at. */
 #include "ft_proto.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -30,15 +31,23 @@ ft_proto_name(enum ft_proto_kind p)
 	return p == FT_UDP ? "udp" : "tcp";
 }
 
-/* Strict unsigned decimal (or hex with base 16) into [0, max]. */
+const char ft_why_bad_name[] = "invalid file name";
+
+/* Strict unsigned decimal (or hex with base 16) into [0, max]: digits
+ * only, so no sign, space, tab or "0x" slips through strtoull. */
 static int
 parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	const char *p;
 
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+	if (*s == '\0')
 		return -1;
+	for (p = s; *p; p++)
+		if (base == 16 ? !isxdigit((unsigned char)*p) :
+		    !isdigit((unsigned char)*p))
+			return -1;
 	errno = 0;
 	v = strtoull(s, &end, base);
 	if (errno != 0 || *end != '\0' || v > max)
@@ -98,7 +107,7 @@ parse_get(char *args, struct ft_request *req, const char **why)
 		return *why = "GET needs a file name or -", -1;
 	if (strcmp(tok, "-") != 0) {
 		if (!ft_name_valid(tok))
-			return *why = "invalid file name", -1;
+			return *why = ft_why_bad_name, -1;
 		memcpy(req->file, tok, strlen(tok) + 1);
 	}
 	while ((tok = strtok_r(NULL, " ", &save)) != NULL)

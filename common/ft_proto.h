@@ -61,7 +61,9 @@ struct ft_offer {
 };
 
 /* Parses one request line. On error returns -1 and sets *why to a
- * static, human-readable reason. */
+ * static, human-readable reason; ft_why_bad_name (compare the pointer)
+ * when the file name is what is wrong. */
+extern const char ft_why_bad_name[];
 int ft_parse_request(const char *line, struct ft_request *req,
     const char **why);
 /* Client side: "OK ..." and "ERR code message" lines. */

@@ -56,8 +56,8 @@ usage(int code)
 "  -p, --workers N      worker processes, 1..%d (default 25)\n"
 "  -P, --port PORT      TCP port (default 5005; 0 picks a free one)\n"
 "  -b, --bind ADDR      address to listen on (default 0.0.0.0; :: for IPv6)\n"
-"  -d, --files DIR      the catalogue folder (default ./files)\n"
-"  -L, --logs DIR       where test logs go (default ./Logs)\n"
+"  -d, --files DIR      the catalogue folder (default files)\n"
+"  -L, --logs DIR       where test logs go (default Logs)\n"
 "  -f, --file NAME      file for the next tests (default: first in DIR)\n"
 "  -n, --clients N      connections per test (default 0: the client says)\n"
 "  -u, --udp            send over UDP (worker k owns port PORT+k)\n"
@@ -274,7 +274,7 @@ main(int argc, char **argv)
 {
 	struct server s = {
 		.workers = 25, .port = 5005, .bind_addr = "0.0.0.0",
-		.files_dir = "./files", .logs_dir = "./Logs", .proto = FT_TCP,
+		.files_dir = "files", .logs_dir = "Logs", .proto = FT_TCP,
 		.reliable = true, .ready_timeout_s = 60, .idle_timeout_s = 10,
 		.io_timeout_s = 30, .grace_s = 30, .slot = -1,
 	};

@@ -149,6 +149,7 @@ confirm(struct session *c, const struct served_file *f, struct ft_xfer *x)
 	}
 	if (ft_parse_request(line, &req, &why) < 0 || req.verb != FT_DONE) {
 		ft_set_reason(x, "bad confirmation from the client");
+		ft_send_line(c->fd, "BYE mismatch\n");
 		return;
 	}
 	if (req.bytes != f->size)
@@ -256,6 +257,11 @@ await_start(struct session *c, const struct join_result *j, struct ft_xfer *x)
 		if (rc == FT_LINE_INTR)
 			ft_send_line(c->fd, "ERR %d the server is shutting down\n",
 			    FT_ERR_BUSY);
+		return -1;
+	}
+	if (strcmp(line, "QUIT") == 0) {
+		ft_set_reason(x, "the client cancelled before the start");
+		ft_send_line(c->fd, "BYE ok\n");
 		return -1;
 	}
 	if (ft_parse_request(line, &req, &why_not) < 0 || req.verb != FT_READY ||
@@ -410,9 +416,8 @@ session_serve(struct server *s, int fd, const struct sockaddr *peer,
 			return;
 		}
 		if (ft_parse_request(line, &req, &why) < 0)
-			return refuse(&c, req.verb == FT_GET &&
-			    strstr(why, "name") ? FT_ERR_BAD_NAME :
-			    FT_ERR_BAD_REQUEST, why);
+			return refuse(&c, why == ft_why_bad_name ?
+			    FT_ERR_BAD_NAME : FT_ERR_BAD_REQUEST, why);
 		if (req.verb == FT_LIST)
 			send_list(&c);
 		else if (req.verb == FT_GET)

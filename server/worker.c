@@ -4,6 +4,8 @@
  * flag: an idle worker leaves accept() and exits; a busy one finishes its
  * transfer first. */
 #include "ftserver.h"
+#include "ft_io.h"
+#include "ft_time.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -40,6 +42,28 @@ worker_signals(void)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Closes so that our last words (often an ERR line) reach the client:
+ * closing with unread input would reset the connection and drop them.
+ * So: end our side, then read and discard until the client closes, for
+ * a bounded time and amount. */
+static void
+lingering_close(int fd)
+{
+	char sink[16384];
+	int64_t deadline = ft_deadline_ms(500);
+	size_t total = 0;
+	ssize_t n;
+
+	shutdown(fd, SHUT_WR);
+	while (total < (1u << 20) && ft_wait_readable(fd, deadline) > 0) {
+		n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+	close(fd);
 }
 
 static void
@@ -81,7 +105,7 @@ worker_main(struct server *s, int slot)
 		}
 		set_timeouts(fd, s->io_timeout_s);
 		session_serve(s, fd, (struct sockaddr *)&peer, len);
-		close(fd);
+		lingering_close(fd);
 	}
 	me->state = FT_SLOT_EXITING;
 	_exit(0);
