@@ -12,13 +12,16 @@
 #   worker RSS      highest VmHWM of the server's workers during that run
 #                   (their peaks are reset before each run)
 #   client RSS      ftclient's peak RSS (GNU time %M)
-# and the loopback ceiling that iperf3 measures, when it is installed.
+#   lost / re-sent  UDP: datagrams the clients lost / the server re-sent
+# for TCP, then UDP reliable, then UDP raw (a server per protocol), and the
+# loopback ceiling that iperf3 measures, when it is installed.
 # One warm-up run goes first: the server hashes the file once (cached) and
 # the file lands in the page cache. Received files and logs go to a
 # temporary folder removed at the end. The figures are informative: the
 # exit status is 0 unless a transfer failed.
 #
 # Environment: FT_BENCH_FILE (250MB.bin), FT_BENCH_RUNS ("1 10 25"),
+# FT_BENCH_PROTOS ("tcp reliable raw"),
 # TMPDIR (where the temporary folder goes: TMPDIR=/dev/shm keeps the
 # received copies off the disk).
 # The table's printf format is this script's own ROW:
@@ -30,6 +33,11 @@ SERVER=server/ftserver
 CLIENT=client/ftclient
 FILE=${FT_BENCH_FILE:-250MB.bin}
 RUNS=${FT_BENCH_RUNS:-1 10 25}
+PROTOS=${FT_BENCH_PROTOS:-tcp reliable raw}
+SERVER_ARGS=()		# per protocol: -u -m MODE
+CLIENT_ARGS=()		# per protocol: -u
+PROTO=tcp
+TCP_WALL_10=""		# the UDP reliable target is 1.5 x this
 WORKERS=25
 CLIENT_LIMIT_S=300	# one client run, at most
 GNU_TIME=/usr/bin/time
@@ -128,7 +136,7 @@ iperf_ceiling() {
 start_server() {
 	local i
 	"$SERVER" -p "$WORKERS" -P 0 -b 127.0.0.1 -f "$FILE" -L "$tmp/server-logs" \
-	    </dev/null >"$tmp/server.out" 2>&1 &
+	    "${SERVER_ARGS[@]}" </dev/null >"$tmp/server.out" 2>&1 &
 	server_pid=$!
 	for ((i = 0; i < 100; i++)); do
 		grep -q 'listening on' "$tmp/server.out" && break
@@ -202,14 +210,14 @@ run_clients() {
 	local n=$1 label=${2:-} rc=0 timecmd=() line dir
 	local wall aggr stats tsv peak_w rss_c proc_s verified cmin cmed cmax
 	local logged
-	dir="$tmp/run-$n${label:+-$label}"
+	dir="$tmp/run-$PROTO-$n${label:+-$label}"
 	mkdir -p "$dir/recv" "$dir/logs"
 	[[ -x $GNU_TIME ]] && timecmd=("$GNU_TIME" -f '%M %e' -o "$dir/time")
 	reset_worker_peaks
 	logged=$(server_tests)
 	timeout -k 5 "$CLIENT_LIMIT_S" "${timecmd[@]}" "$CLIENT" -c "$n" -y \
 	    -P "$port" -f "$FILE" -o "$dir/recv" -L "$dir/logs" \
-	    >"$dir/client.out" 2>&1 || rc=$?
+	    "${CLIENT_ARGS[@]}" >"$dir/client.out" 2>&1 || rc=$?
 	((rc != 0)) || wait_server_log "$logged" || true
 	peak_w=$(worker_peak_kib)
 	rm -rf "$dir/recv"	# up to 25 x 250 MB: gone before the next run
@@ -235,9 +243,29 @@ run_clients() {
 		read -r rss_c proc_s < <(tail -n 1 "$dir/time")
 		rss_c=$(awk -v k="$rss_c" 'BEGIN { printf "%.1f", k / 1024 }')
 	fi
+	[[ $PROTO == tcp && $n == 10 ]] && TCP_WALL_10=$wall
 	print_row "$n" "$verified" "${wall:--}" "$proc_s" "${aggr:--}" \
 	    "$cmin" "$cmed" "$cmax" \
-	    "$(awk -v k="$peak_w" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_c"
+	    "$(awk -v k="$peak_w" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_c" \
+	    "$(udp_loss "$tsv" "$(newest_server_tsv)")"
+}
+
+newest_server_tsv() {
+	find "$tmp/server-logs" -name '*-server-*-log*.tsv' -printf '%T@ %p\n' \
+	    2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-
+}
+
+# "lost / re-sent": the clients' datagrams_lost against all datagrams
+# they needed (as a percentage) and the server's datagrams_resent.
+udp_loss() {
+	[[ $PROTO == tcp || -z $1 ]] && { echo "-"; return; }
+	awk -F '\t' '
+	FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	FILENAME == ARGV[1] { d = $col["datagram_size"]; lost += $col["datagrams_lost"]
+	    need += d ? int(($col["size"] + d - 1) / d) : 0 }
+	FILENAME == ARGV[2] { resent += $col["datagrams_resent"] }
+	END { printf "%d (%.2f%%) / %d\n", lost, need ? 100 * lost / need : 0,
+	    resent }' "$1" "${2:-/dev/null}"
 }
 
 # "ok" or "over" for value <= limit; "-" when either is unknown.
@@ -247,11 +275,13 @@ verdict() {
 		else print (v + 0 <= l + 0) ? "ok" : "over" }'
 }
 
-ROW='%7s %8s  %-17s %6s %9s  %-23s  %-16s %s\n'
+ROW='%-8s %7s %8s  %-18s %6s %9s  %-23s  %-14s %-17s %s\n'
 print_header() {
-	printf "$ROW" clients verified "wall s (target)" "proc s" "aggr MB/s" \
-	    "per client MB/s" "worker RSS MiB" "client RSS MiB"
-	printf "$ROW" "" "" "" "" "" "min / median / max" "(target)" "(target)"
+	printf "$ROW" proto clients verified "wall s (target)" "proc s" \
+	    "aggr MB/s" "per client MB/s" "worker RSS MiB" "client RSS MiB" \
+	    "UDP lost / re-sent"
+	printf "$ROW" "" "" "" "" "" "" "min / median / max" "(target)" \
+	    "(target)" ""
 }
 
 # value and its target side by side: "0.274 (<=0.5 ok)".
@@ -265,15 +295,16 @@ with_target() {
 
 print_row() {
 	local n=$1 verified=$2 wall=$3 proc=$4 aggr=$5 mn=$6 md=$7 mx=$8
-	local wrss=$9 crss=${10} wt
-	case $n in
-	1) wt=0.5 ;;
-	10) wt=3 ;;
-	*) wt=- ;;
+	local wrss=$9 crss=${10} loss=${11} wt=-
+	case $PROTO-$n in
+	tcp-1 | reliable-1) wt=0.5 ;;
+	tcp-10) wt=3 ;;
+	reliable-10) [[ -n $TCP_WALL_10 ]] &&
+	    wt=$(awk -v t="$TCP_WALL_10" 'BEGIN { printf "%.2f", 1.5 * t }') ;;
 	esac
-	printf "$ROW" "$n" "$verified" "$(with_target "$wall" "$wt")" "$proc" \
-	    "$aggr" "$mn / $md / $mx" "$(with_target "$wrss" 8)" \
-	    "$(with_target "$crss" $((16 + 4 * n)))"
+	printf "$ROW" "$PROTO" "$n" "$verified" "$(with_target "$wall" "$wt")" \
+	    "$proc" "$aggr" "$mn / $md / $mx" "$(with_target "$wrss" 8)" \
+	    "$(with_target "$crss" $((16 + 4 * n)))" "$loss"
 }
 
 for f in "$SERVER" "$CLIENT"; do
@@ -286,27 +317,36 @@ contrib/deps.sh bench ||
     echo "bench: going on without the optional tools" >&2
 
 size=$(stat -c %s "files/$FILE")
-echo "ft bench: files/$FILE ($size bytes) over TCP on 127.0.0.1; $(nproc) CPUs; $(uname -sr)"
+echo "ft bench: files/$FILE ($size bytes) on 127.0.0.1 ($PROTOS); $(nproc) CPUs; $(uname -sr)"
 echo "received files and logs go to $tmp (removed at the end)"
 echo "loopback ceiling (iperf3, 1 TCP stream, 3 s): $(iperf_ceiling)"
-start_server
-echo "server: $SERVER -p $WORKERS -P 0 -b 127.0.0.1 -f $FILE (pid $server_pid, port $port)"
-printf 'warm-up: 1 client (the server hashes the file once; page cache) ... '
-run_clients 1 warmup
-echo "done"
 [[ -x $GNU_TIME ]] ||
     echo "GNU time is not installed ($GNU_TIME): client RSS is n/a"
 echo
 print_header
-for n in $RUNS; do
-	run_clients "$n"
+# One server per protocol, each warmed up first (it hashes the file once;
+# the file enters the page cache).
+for PROTO in $PROTOS; do
+	case $PROTO in
+	tcp) SERVER_ARGS=() CLIENT_ARGS=() ;;
+	*) SERVER_ARGS=(-u -m "$PROTO") CLIENT_ARGS=(-u) ;;
+	esac
+	start_server
+	run_clients 1 warmup
+	for n in $RUNS; do
+		run_clients "$n"
+	done
+	stop_pid "$server_pid"
+	server_pid=""
 done
 echo
 echo "wall s: the synchronized start -> every copy verified and confirmed (ftclient's"
 echo "  summary); proc s: the whole ftclient process (GNU time); MB = 10^6 bytes;"
 echo "  per client: the client log's mb_per_s (first byte -> confirmation sent)"
-echo "targets (2-core machine): 1 x 250 MiB <= 0.5 s, 10 x 250 MiB <= 3 s,"
-echo "  worker RSS <= 8 MiB, client RSS <= 16 MiB + 4 MiB per connection"
+echo "targets (2-core machine): 1 x 250 MiB <= 0.5 s (TCP and UDP reliable),"
+echo "  10 x 250 MiB <= 3 s (TCP), UDP reliable 10 x 250 MiB <= 1.5 x TCP's time,"
+echo "  UDP raw under 1% loss, worker RSS <= 8 MiB, client RSS <= 16 MiB + 4 MiB"
+echo "  per connection"
 if ((failed)); then
 	echo "bench: a transfer FAILED (see above)"
 	exit 1
