@@ -2,6 +2,7 @@
  * the server has taken them all, get the operator's go, start them
  * together, show progress, write the log and say how it went. */
 #include "ftclient.h"
+#include "ft_opt.h"
 #include "ft_time.h"
 
 #include <err.h>
@@ -62,14 +63,7 @@ usage(int code)
 static long long
 number(const char *arg, long long min, long long max, const char *what)
 {
-	const char *errstr = NULL;
-	long long n = strtonum(arg, min, max, &errstr);
-
-	if (errstr != NULL) {
-		warnx("%s %s: must be %lld..%lld", what, arg, min, max);
-		usage(2);
-	}
-	return n;
+	return ft_option_number(arg, min, max, what, usage);
 }
 
 static void

@@ -3,6 +3,7 @@
  * the master loop (which forks the workers). */
 #include "ftserver.h"
 #include "ft_dgram.h"
+#include "ft_opt.h"
 
 #include <err.h>
 #include <errno.h>
@@ -77,14 +78,7 @@ usage(int code)
 static long long
 number(const char *arg, long long min, long long max, const char *what)
 {
-	const char *errstr = NULL;
-	long long n = strtonum(arg, min, max, &errstr);
-
-	if (errstr != NULL) {
-		warnx("%s %s: must be %lld..%lld", what, arg, min, max);
-		usage(2);
-	}
-	return n;
+	return ft_option_number(arg, min, max, what, usage);
 }
 
 static void
