@@ -232,12 +232,29 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 	return 0;
 }
 
+/* Creates the file aside and reserves its size as soon as the offer
+ * says how big it is: a full disk then cancels the test before the start
+ * rather than failing after the server has sent everything. */
+static int
+reserve(struct conn *c)
+{
+	char why[FT_REASON_MAX];
+
+	if (store_open(&c->st, c->cl->o.out_dir, c->x.client_no, test_size(c),
+	    c->offer.size, why, sizeof(why)) < 0) {
+		conn_fail(c, "%s", why);
+		return -1;
+	}
+	memcpy(c->part, c->st.part, sizeof(c->part));
+	return 0;
+}
+
 /* DATA, the body, the hash check, DONE and the server's verdict. */
 static int
 receive(struct conn *c, struct ft_reader *in)
 {
-	char line[FT_LINE_MAX + 1], hex[FT_SHA256_HEX], why[FT_REASON_MAX];
-	struct store st = { .fd = -1 };
+	char line[FT_LINE_MAX + 1], hex[FT_SHA256_HEX];
+	struct store *st = &c->st;
 	struct ft_sha256 *h = NULL;
 	char *buf = NULL;
 	uint64_t size;
@@ -248,23 +265,19 @@ receive(struct conn *c, struct ft_reader *in)
 		return -1;
 	if (ft_parse_data(line, &size) < 0 || size != c->offer.size)
 		return conn_fail(c, "%s", "bad DATA line from the server"), -1;
-	if (store_open(&st, c->cl->o.out_dir, c->x.client_no, test_size(c),
-	    size, why, sizeof(why)) < 0)
-		return conn_fail(c, "%s", why), -1;
 	if ((h = ft_sha256_new()) == NULL || (buf = malloc(RECV_BUF)) == NULL) {
 		conn_fail(c, "%s", "out of memory");
 		goto out;
 	}
-	memcpy(c->part, st.part, sizeof(c->part));
 	set_state(c, C_RECEIVING);
 	if (c->cl->o.udp) {
-		int u = udp_receive(c, in, st.fd, h);
+		int u = udp_receive(c, in, st->fd, h);
 		if (u == 1)	/* raw losses: tell the server what we got */
 			ft_send_line(c->fd, "DONE %llu %064d\n",
 			    (unsigned long long)c->x.bytes, 0);
 		if (u != 0)
 			goto out;
-	} else if (receive_body(c, in, &st, h, buf) < 0)
+	} else if (receive_body(c, in, st, h, buf) < 0)
 		goto out;
 	set_state(c, C_VERIFYING);
 	ft_sha256_final(h, hex);
@@ -281,15 +294,15 @@ receive(struct conn *c, struct ft_reader *in)
 		conn_fail(c, "%s", "SHA-256 mismatch: the file is corrupt");
 		goto out;
 	}
-	if (store_commit(&st) < 0) {
+	if (store_commit(st) < 0) {
 		conn_fail(c, "storing the file: %s", strerror(errno));
 		goto out;
 	}
-	strlcpy(c->path, st.final, sizeof(c->path));
+	strlcpy(c->path, st->final, sizeof(c->path));
 	rc = 0;
 out:
 	if (rc < 0)
-		store_discard(&st);
+		store_discard(st);
 	c->part[0] = '\0';
 	ft_sha256_free(h);
 	free(buf);
@@ -349,6 +362,10 @@ conn_main(void *arg)
 	ft_reader_init(&in, c->fd);
 	if (handshake(c, &in) < 0)
 		goto out;
+	if (reserve(c) < 0) {
+		ft_send_line(c->fd, "QUIT\n");
+		goto out;
+	}
 	set_state(c, C_WAITING);
 	settled = true;
 	if (settle_and_wait(c) < 0) {
@@ -362,6 +379,9 @@ conn_main(void *arg)
 out:
 	c->x.ns = c->end_ns > c->first_ns && c->first_ns ?
 	    c->end_ns - c->first_ns : (c->first_ns ? ft_mono_ns() - c->first_ns : 0);
+	if (c->st.fd >= 0)
+		store_discard(&c->st);	/* cancelled before the start */
+	c->part[0] = '\0';
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->udp_fd >= 0)

@@ -28,6 +28,12 @@ enum conn_state {
 	C_FAILED,
 };
 
+/* store.c: the received file, written aside and renamed when whole. */
+struct store {
+	int fd;
+	char part[4096], final[4096];
+};
+
 struct client;
 
 struct conn {
@@ -43,6 +49,7 @@ struct conn {
 	struct ft_xfer x;		/* the outcome, as logged */
 	char path[4096];		/* final file name */
 	char part[4096];		/* while receiving: the file aside */
+	struct store st;		/* reserved when the offer arrives */
 	bool hash_ok;
 };
 
@@ -85,11 +92,7 @@ unsigned udp_local_port(int fd);
 int udp_receive(struct conn *c, struct ft_reader *in, int file,
     struct ft_sha256 *h);
 
-/* store.c: the received file, written aside and renamed when whole. */
-struct store {
-	int fd;
-	char part[4096], final[4096];
-};
+/* store.c */
 int store_open(struct store *st, const char *dir, unsigned k, unsigned n,
     uint64_t size, char *why, size_t whylen);
 int store_commit(struct store *st);

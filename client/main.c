@@ -266,6 +266,7 @@ run(struct client *cl)
 		c->cl = cl;
 		c->fd = -1;
 		c->udp_fd = -1;
+		c->st.fd = -1;
 		if (pthread_create(&c->thread, NULL, conn_main, c) != 0)
 			err(1, "pthread_create");
 	}
@@ -301,6 +302,7 @@ main(int argc, char **argv)
 	    .out_dir = "ArchivosRecibidos", .logs_dir = "Logs",
 	    .timeout_s = 120 } };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int rc;
 
 	parse_options(&cl.o, argc, argv);
 	/* A dead peer or a full disk must be an error return, not a kill. */
@@ -321,5 +323,8 @@ main(int argc, char **argv)
 	pthread_mutex_init(&cl.mu, NULL);
 	pthread_cond_init(&cl.cv, NULL);
 	catch_interrupts(&cl);
-	return run(&cl);
+	rc = run(&cl);
+	interrupted_run = NULL;
+	free(cl.conns);
+	return rc;
 }

@@ -97,7 +97,7 @@ parse_options(struct server *s, int argc, char **argv, const char **file)
 		case 'f': *file = optarg; break;
 		case 'n': s->group_size = (unsigned)number(optarg, 0, FT_MAX_WORKERS, "clients"); break;
 		case 'u': s->proto = FT_UDP; break;
-		case 's': s->datagram = (unsigned)number(optarg, 0, 65535, "datagram"); break;
+		case 's': s->datagram = (unsigned)number(optarg, 0, 1 << 30, "datagram"); break;
 		case 'm':
 			if (strcmp(optarg, "raw") != 0 && strcmp(optarg, "reliable") != 0) {
 				warnx("mode %s: must be raw or reliable", optarg);
