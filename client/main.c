@@ -282,17 +282,14 @@ run(struct client *cl)
 	for (i = 0; i < cl->o.clients; i++)
 		pthread_join(cl->conns[i].thread, NULL);
 	cl->end_ns = ft_mono_ns();
-	if (!go) {
-		view_summary(cl, NULL);
-		return 1;
-	}
+	/* A cancelled test is logged too: each connection says why. */
 	if (write_log(cl, log_path, sizeof(log_path)) < 0) {
 		warn("cannot write the log in %s", cl->o.logs_dir);
 		view_summary(cl, NULL);
 		return 1;
 	}
 	view_summary(cl, log_path);
-	return count_state(cl, C_DONE) == cl->o.clients ? 0 : 1;
+	return go && count_state(cl, C_DONE) == cl->o.clients ? 0 : 1;
 }
 
 int
