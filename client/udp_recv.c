@@ -32,6 +32,7 @@
 #define RAW_END_NS	(1000 * 1000000LL)	/* raw: silence that ends it */
 #define HASH_CHUNK	(1u << 20)
 #define IP_UDP_OVERHEAD	28
+#define STATUS_EVERY_MAX 16		/* datagrams between reports, at most */
 
 struct receiver {
 	struct conn *c;
@@ -123,7 +124,12 @@ receiver_init(struct receiver *r, struct conn *c, struct ft_reader *in,
 		((struct sockaddr_in6 *)&r->server)->sin6_port = htons(c->offer.udp_port);
 	else
 		((struct sockaddr_in *)&r->server)->sin_port = htons(c->offer.udp_port);
+	/* Reports clock the sender: each lets out as many datagrams as it
+	 * acknowledges, so frequent ones keep bursts small enough for a
+	 * shaper's short queue. */
 	r->status_every = ft_dg_window(c->x.sockbuf_got, r->dsize) / 8;
+	if (r->status_every > STATUS_EVERY_MAX)
+		r->status_every = STATUS_EVERY_MAX;
 	if (r->status_every < 1)
 		r->status_every = 1;
 	slot = r->dsize + FT_DG_HEADER + 1;	/* +1: spots oversized ones */
@@ -336,7 +342,10 @@ read_batch(struct receiver *r)
 		return -2;
 	r->c->x.bytes = r->bytes;
 	atomic_store_explicit(&r->c->bytes, r->bytes, memory_order_relaxed);
-	if (r->since_status >= r->status_every)
+	/* Report every few datagrams, and whenever the socket is drained:
+	 * a small window must not wait for the idle timer to be clocked. */
+	if (r->since_status >= r->status_every ||
+	    ((unsigned)n < r->batch && r->since_status > 0))
 		send_status(r);
 	return n;
 }

@@ -1,13 +1,18 @@
 /* udp_send.c: a worker sending a file over its own UDP port.
  *
  * The sender keeps at most `window` datagrams in flight beyond the
- * highest transmission the receiver reports (STATUS), so the receiver's
- * socket buffer is never overrun: that is the pacing. The window starts
- * at what the receiver's buffer holds, shrinks by a quarter when a
+ * highest transmission the receiver reports (STATUS), and never more than
+ * the receiver's socket buffer holds, so that buffer is never overrun:
+ * that is the pacing, clocked by the reports. The window starts small and
+ * doubles while loss stays low (a slow start: a shaper's queue may hold
+ * far less than the receiver's buffer), shrinks by a quarter when a
  * report shows more than 10% loss (a shaper or a queue overflowing) and
- * grows back by one per report otherwise; random loss below that (a
- * lossy radio or the 5% test link) is repaired, not treated as
- * congestion.
+ * then grows by one per report; random loss below that (a lossy radio or
+ * the 5% test link) is repaired, not treated as congestion. Before any
+ * loss, a queue shows as delay: each report also gives a round-trip
+ * sample (send time of the transmission it acknowledges), and when that
+ * rises well above the smallest seen, the window shrinks by an eighth
+ * and stops growing, which keeps a shaper's queue short.
  *
  * reliable: the receiver's STATUS lists missing ranges; a range is resent
  * only if its last transmission is older than what the receiver has
@@ -33,6 +38,9 @@
 #define BATCH_BYTES	(512u << 10)
 #define BATCH_MAX	64
 #define IP_UDP_OVERHEAD	28
+#define INITIAL_WINDOW	32
+#define SENT_RING	4096		/* send times of recent transmissions */
+#define QUEUE_SLACK_NS	(4 * 1000000LL)	/* delay beyond min RTT: a queue */
 
 struct sender {
 	struct udp_job *job;
@@ -42,6 +50,10 @@ struct sender {
 	uint8_t *want;			/* bitmap: repairs to send */
 	uint32_t want_count, want_cursor;
 	uint32_t window, window_max;
+	bool slow_start;
+	int64_t *sent_at;		/* by tx % SENT_RING */
+	int64_t min_rtt_ns;		/* 0 until the first sample */
+	uint32_t delay_judged_tx;	/* last tx a delay reaction covered */
 	uint32_t peer_max_tx, peer_unique;
 	uint32_t base_tx, base_rx;	/* where the last loss judgement ended */
 	bool peer_heard, peer_complete;
@@ -80,22 +92,26 @@ sender_init(struct sender *s, struct udp_job *job, struct ft_xfer *x)
 	s->batch = BATCH_BYTES / slot;
 	s->batch = s->batch < 1 ? 1 : s->batch > BATCH_MAX ? BATCH_MAX : s->batch;
 	s->window_max = ft_dg_window(job->peer_rcvbuf, job->dsize);
-	s->window = s->window_max;
+	s->window = s->window_max < INITIAL_WINDOW ? s->window_max :
+	    INITIAL_WINDOW;
+	s->slow_start = true;
 	s->last_tx = calloc(s->total + 1, sizeof(*s->last_tx));
+	s->sent_at = calloc(SENT_RING, sizeof(*s->sent_at));
 	s->want = calloc(s->total / 8 + 1, 1);
 	s->headers = malloc((size_t)s->batch * FT_DG_HEADER);
 	s->payload = malloc((size_t)s->batch * job->dsize);
 	s->msgs = calloc(s->batch, sizeof(*s->msgs));
 	s->iov = calloc(2 * (size_t)s->batch, sizeof(*s->iov));
 	s->last_heard_ns = s->last_progress_ns = ft_mono_ns();
-	return s->last_tx && s->want && s->headers && s->payload && s->msgs &&
-	    s->iov ? 0 : -1;
+	return s->last_tx && s->sent_at && s->want && s->headers &&
+	    s->payload && s->msgs && s->iov ? 0 : -1;
 }
 
 static void
 sender_free(struct sender *s)
 {
 	free(s->last_tx);
+	free(s->sent_at);
 	free(s->want);
 	free(s->headers);
 	free(s->payload);
@@ -194,9 +210,11 @@ send_batch(struct sender *s, unsigned room)
 		if (sent < 0)
 			return -1;
 	}
+	s->last_data_ns = ft_mono_ns();
+	for (i = 0; i < n; i++)
+		s->sent_at[(s->tx + i) % SENT_RING] = s->last_data_ns;
 	s->tx += n;
 	s->x->dgrams += n;
-	s->last_data_ns = ft_mono_ns();
 	j->progress(j, s->x->bytes);
 	return 1;
 }
@@ -243,11 +261,37 @@ adapt_window(struct sender *s, const struct ft_dg_status *st)
 
 	if (d_tx < 64)
 		return;
-	if ((uint64_t)d_rx * 10 < (uint64_t)d_tx * 9)
+	if ((uint64_t)d_rx * 10 < (uint64_t)d_tx * 9) {
 		s->window = s->window * 3 / 4 < 8 ? 8 : s->window * 3 / 4;
-	else if (s->window < s->window_max)
-		s->window++;
+		s->slow_start = false;
+	} else if (s->window < s->window_max)
+		s->window = s->slow_start ? s->window * 2 : s->window + 1;
+	if (s->window > s->window_max)
+		s->window = s->window_max;
 	s->base_tx = st->max_tx;
+	s->base_rx = st->rx_count;
+}
+
+/* A round trip longer than the shortest by QUEUE_SLACK_NS means a queue
+ * is filling on the path: shrink a little, at most once per window. */
+static void
+adapt_to_delay(struct sender *s, const struct ft_dg_status *st)
+{
+	int64_t rtt;
+
+	if (s->tx - st->max_tx > SENT_RING || s->sent_at[st->max_tx %
+	    SENT_RING] == 0)
+		return;
+	rtt = ft_mono_ns() - s->sent_at[st->max_tx % SENT_RING];
+	if (s->min_rtt_ns == 0 || rtt < s->min_rtt_ns)
+		s->min_rtt_ns = rtt;
+	if (rtt < s->min_rtt_ns + QUEUE_SLACK_NS ||
+	    (int32_t)(st->max_tx - s->delay_judged_tx) < 0)
+		return;
+	s->window = s->window * 7 / 8 < 8 ? 8 : s->window * 7 / 8;
+	s->slow_start = false;
+	s->delay_judged_tx = s->tx;	/* react again once these are seen */
+	s->base_tx = st->max_tx;	/* and do not grow on this window */
 	s->base_rx = st->rx_count;
 }
 
@@ -256,6 +300,7 @@ take_status(struct sender *s, const struct ft_dg_status *st)
 {
 	if (s->peer_heard && (int32_t)(st->max_tx - s->peer_max_tx) < 0)
 		return;		/* an older report overtaken by a newer one */
+	adapt_to_delay(s, st);
 	adapt_window(s, st);
 	if (!s->peer_heard || st->max_tx != s->peer_max_tx)
 		s->last_progress_ns = ft_mono_ns();
