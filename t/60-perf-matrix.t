@@ -1,0 +1,215 @@
+#!/bin/bash
+# 60-perf-matrix.t: contrib/perf-matrix on a tiny matrix (files of 1 and
+# 2 MB, 1 and 2 clients, tcp and udp) against the binaries under test:
+# report.md has a table per test with every column and a row per
+# connection, the global analysis and the reproducibility block;
+# results.csv parses (RFC 4180) with one row per transfer and every field;
+# every PNG is a PNG. As root with tcpdump the run also captures, and the
+# capture summary must be there (skipped otherwise). As root with ip, tc
+# and nft, a one-file --link lossy run must work and leave no namespace
+# behind (skipped otherwise). Misuse and "needs root" exit with their
+# codes. No figure is checked against a speed: only that it is there.
+# shellcheck source=t/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+PM=$ROOT/contrib/perf-matrix
+export FTSERVER=$SERVER_BIN FTCLIENT=$CLIENT_BIN
+
+if ! command -v gnuplot >/dev/null 2>&1; then
+	echo "1..0 # SKIP gnuplot is not installed (apt-get install gnuplot-nox)"
+	exit 0
+fi
+
+is_root() { [ "$(id -u)" = 0 ]; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+PF=$T/perf-files
+mkdir -p "$PF"
+head -c 1048576 /dev/urandom >"$PF/one.bin"
+head -c 2000003 /dev/urandom >"$PF/two.bin"
+
+CAPTURE=()
+if is_root && have tcpdump; then
+	CAPTURE=(--capture)
+fi
+
+# ---------------------------------------------------------------- the run
+
+R=$T/report
+timeout -k 5 120 "$PM" -o "$R" -c 1,2 -f one.bin,two.bin -t tcp,udp -d "$PF" \
+    "${CAPTURE[@]}" >"$T/pm.out" 2>&1
+rc=$?
+is "$rc" 0 "perf-matrix -c 1,2 -f one.bin,two.bin -t tcp,udp ${CAPTURE[*]} exits 0"
+[ "$rc" = 0 ] || tail -n 20 "$T/pm.out" | sed 's/^/    /' >&2
+[ -f "$R/report.md" ] || abort_test "report.md written"
+MD=$R/report.md
+
+# ---------------------------------------------------------------- report.md
+
+TCP_HDR='| client | ok | bytes received | client s | client MB/s | client port | bytes sent (server) | server s | server port |'
+UDP_HDR="$TCP_HDR lost | re-sent |"
+is "$(grep -c '^### [0-9][0-9]*\. ' "$MD")" 8 "report: a section per test (2 protocols x 2 files x 2 counts)"
+is "$(grep -cxF "$TCP_HDR" "$MD")" 4 "report: the 4 TCP tables have every column"
+is "$(grep -cxF "$UDP_HDR" "$MD")" 4 "report: the 4 UDP tables add lost and re-sent"
+
+# rows_per_test: "clients:rows" per test section, from the headings
+# ("... · N clients") and the table rows under them.
+rows_per_test() {
+	awk '/^### [0-9]+\. / { if (h) print want ":" got; h = 1; got = 0
+		want = $0; sub(/ clients?$/, "", want); sub(/.* /, "", want); next }
+	    /^## / { if (h) print want ":" got; h = 0; next }
+	    h && /^\| [0-9]+ \| / { got++ }
+	    END { if (h) print want ":" got }' "$1" | tr '\n' ' '
+}
+is "$(rows_per_test "$MD")" "1:1 2:2 1:1 2:2 1:1 2:2 1:1 2:2 " \
+    "report: each test table has one row per client"
+is "$(grep -cE '^\| [0-9]+ \| yes \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9]+ \|' "$MD")" 12 \
+    "report: 12 rows with ok, bytes, client time and rate, client port, server bytes, time and port"
+for section in '## Global analysis' '### Throughput and fairness per test' \
+    '### TCP versus UDP' '### UDP loss' '### Findings' '## Graphs' '## Reproducibility'; do
+	file_like "$MD" "^$section\$" "report: section '$section'"
+done
+file_like "$MD" "^\\| # \\| protocol \\| file \\| clients \\| verified \\| aggregate MB/s \\| min MB/s \\| median MB/s \\| max MB/s \\| max/min \\| Jain's index \\|" \
+    "report: aggregate, per-client spread and Jain's index per test"
+file_like "$MD" '^- 12 of 12 transfers in 8 tests were verified' "report: findings count the verified transfers"
+file_like "$MD" '^- UDP aggregate / TCP aggregate: from [0-9.]+ ' "report: findings compare TCP and UDP"
+file_like "$MD" '^- UDP: the servers sent [0-9]+ datagrams, the clients counted [0-9]+ lost' "report: findings state the UDP loss"
+for item in kernel CPUs net.core.rmem_max net.core.wmem_max ftserver ftclient gcc gnuplot tcpdump; do
+	file_like "$MD" "^\\| $item \\| [^|]*[^ |]" "reproducibility: $item"
+done
+file_like "$MD" "^\\| one.bin \\| 1048576 \\| \`$(sha_of "$PF/one.bin")\` \\|" "reproducibility: one.bin size and SHA-256"
+file_like "$MD" "^\\| two.bin \\| 2000003 \\| \`$(sha_of "$PF/two.bin")\` \\|" "reproducibility: two.bin size and SHA-256"
+
+# ---------------------------------------------------------------- results.csv
+
+# csv_check FILE: parses RFC 4180 CSV (quoted fields may hold commas,
+# quotes and line ends); prints the header's field count, the number of
+# rows, and the rows whose field count differs.
+csv_check() {
+	perl -e '
+	    local $/; my $s = <STDIN>; my (@rows, @f, $v); my $i = 0;
+	    while ($i < length $s) {
+		if (substr($s, $i, 1) eq "\"") {
+		    $s =~ /\G"((?:[^"]|"")*)"/gc or die "unterminated quote\n";
+		    ($v = $1) =~ s/""/"/g; $i = pos $s;
+		} else { $s =~ /\G([^,\r\n]*)/gc; $v = $1; $i = pos $s }
+		push @f, $v;
+		my $c = substr($s, $i, 1);
+		if ($c eq ",") { $i++; pos($s) = $i; next }
+		$i += substr($s, $i, 2) eq "\r\n" ? 2 : 1; pos($s) = $i;
+		push @rows, [@f]; @f = ();
+	    }
+	    my $n = @{$rows[0]}; my @bad = grep { @{$rows[$_]} != $n } 1 .. $#rows;
+	    print "$n ", $#rows, " @bad\n";' <"$1"
+}
+CSV=$R/results.csv
+ok "results.csv written" test -s "$CSV"
+read -r csv_fields csv_rows csv_bad <<<"$(csv_check "$CSV")"
+is "$csv_rows" 12 "results.csv: 12 rows, one per transfer (1+2 clients x 2 files x 2 protocols)"
+is "${csv_bad:-}" "" "results.csv: every row has as many fields as the header ($csv_fields)"
+# csv_col NAME: one column, by its header name (the fields hold no comma
+# in a run where everything succeeded).
+csv_col() {
+	awk -F, -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+	    k { print $k }' "$CSV" | tr -d '\r'
+}
+missing=
+for c in test proto file size clients client client_port server_port ok reason \
+    bytes_received client_seconds client_mb_per_s bytes_sent server_seconds \
+    server_mb_per_s datagrams_sent datagrams_lost datagrams_resent; do
+	head -n 1 "$CSV" | tr -d '\r' | tr ',' '\n' | grep -qx "$c" || missing+=" $c"
+done
+is "$missing" "" "results.csv: has the columns of both logs"
+is "$(csv_col ok | sort -u | tr '\n' ' ')" "yes " "results.csv: every transfer ok"
+is "$(paste -d: <(csv_col bytes_received) <(csv_col size) <(csv_col bytes_sent) |
+    awk -F: '$1 != $2 || $3 != $2' | wc -l)" 0 "results.csv: bytes received and sent equal the size"
+is "$(csv_col proto | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" "tcp=6 udp=6 " \
+    "results.csv: 6 tcp and 6 udp transfers"
+is "$(csv_col client_port | grep -cE '^[1-9][0-9]*$')" 12 "results.csv: a client port on every row"
+
+# ---------------------------------------------------------------- graphs
+
+is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+for g in rate-per-client transfer-time aggregate-tcp-vs-udp udp-loss; do
+	ok "$g.png is a PNG" is_png "$R/$g.png"
+	file_like "$MD" "^!\\[[^]]*\\]\\($g\\.png\\)\$" "report: shows $g.png"
+done
+is "$(find "$R" -maxdepth 1 -name '*.png' | wc -l)" 4 "four graphs, no other PNG"
+for g in "$R"/*.png; do
+	is_png "$g" || fail "$(basename "$g") is not a PNG"
+done
+
+# ---------------------------------------------------------------- capture
+
+is_pcap() {
+	case $(head -c 4 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n') in
+	d4c3b2a1 | a1b2c3d4 | 4d3cb2a1 | a1b23c4d) return 0 ;;
+	esac
+	return 1
+}
+if ((${#CAPTURE[@]} > 0)); then
+	is "$(find "$R" -maxdepth 1 -name '*.pcap' | wc -l)" 8 "--capture: one pcap per test"
+	bad=
+	for p in "$R"/*.pcap; do is_pcap "$p" || bad+=" $(basename "$p")"; done
+	is "$bad" "" "--capture: every pcap is a pcap file"
+	# shellcheck disable=SC2016 # backquotes: Markdown code, not a command
+	is "$(grep -cE '^Capture `[a-z]+-[a-z]+\.bin-c[12]\.pcap`: [1-9][0-9]* packets, [1-9][0-9]* bytes on the wire, [0-9]+ TCP segments with data, [0-9]+ TCP retransmissions' "$MD")" 8 \
+	    "--capture: each test states packets, bytes on the wire and TCP retransmissions"
+	file_like "$MD" '^### Captures$' "--capture: the capture table"
+	is "$(grep -cE '^[0-9:.]+ IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: ' "$MD")" 80 \
+	    "--capture: the first 10 packets of each test listed"
+else
+	skip 5 "--capture needs root and tcpdump"
+fi
+ok "no sanitizer report from the servers and clients of the run" \
+    no_sanitizer_reports "$R"/data/server-*.err "$R"/data/*/client.out
+
+# ---------------------------------------------------------------- --link
+
+if is_root && have ip && have tc && have nft; then
+	L=$T/link
+	timeout -k 5 120 "$PM" -o "$L" -c 1 -f one.bin -t tcp,udp -d "$PF" --link lossy \
+	    >"$T/link.out" 2>&1
+	rc=$?
+	is "$rc" 0 "--link lossy: exits 0"
+	[ "$rc" = 0 ] || tail -n 20 "$T/link.out" | sed 's/^/    /' >&2
+	file_like "$L/report.md" '^- 2 of 2 transfers in 2 tests were verified' "--link lossy: both transfers verified"
+	# shellcheck disable=SC2016 # backquotes: Markdown code, not a command
+	file_like "$L/report.md" '^\| loss \| nftables `meta protocol ip numgen random mod 100 < 2 drop`' \
+	    "--link lossy: the report states the loss rule"
+	file_like "$L/report.md" '^Link: nftables dropped [0-9]+ packets server → client' \
+	    "--link lossy: each test states what the link dropped"
+	ns=$(sed -n 's/.*namespaces \(ftpm-[0-9a-f]*\)-srv .*/\1/p' "$L/report.md")
+	like "$ns" '^ftpm-[0-9a-f]+$' "--link lossy: the report names its namespaces"
+	is "$(ip netns list | grep -c "^${ns:-none}-")" 0 "--link lossy: its namespaces are gone"
+else
+	skip 6 "--link needs root, ip, tc and nft"
+fi
+
+# ---------------------------------------------------------------- misuse
+
+"$PM" -c 1 >"$T/m1.out" 2>&1
+is "$?" 2 "no -o: exit status 2"
+"$PM" -o "$T/m2" --link wan >"$T/m2.out" 2>&1
+is "$?" 2 "--link wan: exit status 2"
+file_like "$T/m2.out" "'wan' is not one of lan1g, lan100m, lossy" "--link wan: says which profiles exist"
+"$PM" -o "$R" -d "$PF" -f one.bin >"$T/m3.out" 2>&1
+is "$?" 3 "a report folder that is not empty: exit status 3"
+if is_root && have setpriv; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$PM" -o "$T/m4" -d "$PF" -f one.bin --link lan1g >"$T/m4.out" 2>&1
+	rc=$?
+elif ! is_root; then
+	"$PM" -o "$T/m4" -d "$PF" -f one.bin --link lan1g >"$T/m4.out" 2>&1
+	rc=$?
+else
+	rc=skip
+fi
+if [ "$rc" = skip ]; then
+	skip 2 "no setpriv to try --link without root"
+else
+	is "$rc" 3 "--link without root: exit status 3"
+	file_like "$T/m4.out" 'needs root' "--link without root: says it needs root"
+fi
+
+done_testing
