@@ -335,9 +335,14 @@ send_ready(struct conn *c)
 	else if ((c->udp_fd = udp_open(c, &rcvbuf)) < 0) {
 		conn_fail(c, "cannot open a UDP socket: %s", strerror(errno));
 		return -1;
-	} else
+	} else {
+		/* Over UDP the ports logged are the data's, as a capture
+		 * shows them. */
+		c->x.client_port = (uint16_t)udp_local_port(c->udp_fd);
+		c->x.server_port = (uint16_t)c->offer.udp_port;
 		rc = ft_send_line(c->fd, "READY udp_port=%u rcvbuf=%u\n",
-		    udp_local_port(c->udp_fd), rcvbuf);
+		    c->x.client_port, rcvbuf);
+	}
 	if (rc < 0)
 		conn_fail(c, "sending READY: %s", strerror(errno));
 	return rc;

@@ -219,6 +219,9 @@ transfer_udp(struct session *c, const struct served_file *f,
 	int64_t done_ns;
 
 	set_state(c, FT_SLOT_SENDING);
+	/* Over UDP the ports logged are the data's, as a capture shows them. */
+	x->client_port = (uint16_t)c->udp_port;
+	x->server_port = (uint16_t)(c->s->bound_port + c->s->slot + 1);
 	x->dgram_size = c->dsize;
 	x->sockbuf_asked = c->s->udp_sndbuf_asked;
 	x->sockbuf_got = c->s->udp_sndbuf_got;
