@@ -182,7 +182,7 @@ collect_ranges(struct receiver *r, struct ft_dg_status *st)
 static void
 send_status(struct receiver *r)
 {
-	static struct ft_dg_status st;
+	struct ft_dg_status st;		/* per thread: one per connection */
 	uint8_t buf[FT_DG_STATUS_MAX];
 	size_t n;
 

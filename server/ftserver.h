@@ -104,6 +104,7 @@ struct udp_job {
 	int udp_fd, tcp_fd;
 	struct ft_reader *in;		/* the control connection's reader */
 	struct sockaddr_storage peer;	/* the client's UDP address */
+	struct sockaddr_storage local;	/* our address on the TCP side */
 	socklen_t peerlen;
 	const struct served_file *file;
 	unsigned dsize;

@@ -225,7 +225,10 @@ transfer_udp(struct session *c, const struct served_file *f,
 	x->dgram_size = c->dsize;
 	x->sockbuf_asked = c->s->udp_sndbuf_asked;
 	x->sockbuf_got = c->s->udp_sndbuf_got;
-	if ((job.peerlen = client_udp_addr(c, &job.peer)) == 0 ||
+	socklen_t llen = sizeof(job.local);
+
+	if (getsockname(c->fd, (struct sockaddr *)&job.local, &llen) < 0 ||
+	    (job.peerlen = client_udp_addr(c, &job.peer)) == 0 ||
 	    ft_send_line(c->fd, "DATA %llu\n", (unsigned long long)f->size) < 0) {
 		ft_set_reason(x, "client disconnected at the start: %s",
 		    strerror(errno));

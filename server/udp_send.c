@@ -26,6 +26,7 @@
 #include "ft_time.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,10 @@ struct sender {
 	int64_t last_progress_ns;	/* when the peer's max tx last moved */
 	unsigned batch;
 	uint8_t *headers, *payload;
+	/* One control message, shared by every datagram: the source. */
+	uint8_t source[CMSG_SPACE(sizeof(struct in6_pktinfo))]
+	    __attribute__((aligned(8)));
+	size_t source_len;
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 };
@@ -189,7 +194,8 @@ send_batch(struct sender *s, unsigned room)
 		s->iov[2 * n + 1] = (struct iovec){ payload, len };
 		s->msgs[n].msg_hdr = (struct msghdr){ .msg_name = &j->peer,
 		    .msg_namelen = j->peerlen, .msg_iov = &s->iov[2 * n],
-		    .msg_iovlen = 2 };
+		    .msg_iovlen = 2, .msg_control = s->source,
+		    .msg_controllen = s->source_len };
 		s->last_tx[seq] = s->tx + n;
 		s->x->dgrams_resent += resent;
 		s->x->wire_bytes += len + FT_DG_HEADER + IP_UDP_OVERHEAD;
@@ -223,12 +229,43 @@ static void
 send_fin(struct sender *s)
 {
 	uint8_t buf[FT_DG_HEADER + 8];
-	size_t n = ft_dg_put_fin(buf, s->job->xfer, s->total, s->tx,
-	    s->next_seq >= s->total && s->want_count == 0);
+	struct iovec iov = { buf, ft_dg_put_fin(buf, s->job->xfer, s->total,
+	    s->tx, s->next_seq >= s->total && s->want_count == 0) };
+	struct msghdr m = { .msg_name = &s->job->peer,
+	    .msg_namelen = s->job->peerlen, .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = s->source, .msg_controllen = s->source_len };
 
-	sendto(s->job->udp_fd, buf, n, 0, (struct sockaddr *)&s->job->peer,
-	    s->job->peerlen);
+	sendmsg(s->job->udp_fd, &m, 0);
 	s->last_fin_ns = ft_mono_ns();
+}
+
+/* The source address of every datagram: the one the client reached us
+ * at over TCP. A socket bound to all addresses would otherwise send from
+ * whatever address the route prefers, and on a host with several the
+ * client would drop everything as coming from a stranger. */
+static void
+set_source(struct sender *s, const struct sockaddr_storage *local)
+{
+	struct cmsghdr *cm = (struct cmsghdr *)s->source;
+
+	memset(s->source, 0, sizeof(s->source));
+	if (local->ss_family == AF_INET6) {
+		struct in6_pktinfo pi = { .ipi6_addr =
+		    ((const struct sockaddr_in6 *)local)->sin6_addr };
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		s->source_len = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in_pktinfo pi = { .ipi_spec_dst =
+		    ((const struct sockaddr_in *)local)->sin_addr };
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		s->source_len = CMSG_SPACE(sizeof(pi));
+	}
 }
 
 static void
@@ -295,11 +332,16 @@ adapt_to_delay(struct sender *s, const struct ft_dg_status *st)
 	s->base_rx = st->rx_count;
 }
 
-static void
+/* Updates from the receiver's report. 0, or -1 for a report that cannot
+ * be true (it acknowledges transmissions never sent): counted as bad,
+ * since believing it would stop every repair. */
+static int
 take_status(struct sender *s, const struct ft_dg_status *st)
 {
+	if (st->rx_count > 0 && st->max_tx >= s->tx)
+		return -1;
 	if (s->peer_heard && (int32_t)(st->max_tx - s->peer_max_tx) < 0)
-		return;		/* an older report overtaken by a newer one */
+		return 0;	/* an older report overtaken by a newer one */
 	adapt_to_delay(s, st);
 	adapt_window(s, st);
 	if (!s->peer_heard || st->max_tx != s->peer_max_tx)
@@ -311,6 +353,7 @@ take_status(struct sender *s, const struct ft_dg_status *st)
 	s->x->dgrams_lost = st->max_tx + 1 - st->rx_count;
 	if (s->job->reliable)
 		take_ranges(s, st);
+	return 0;
 }
 
 /* Drains the UDP socket: the peer's STATUS reports, and strangers. */
@@ -337,8 +380,11 @@ read_reports(struct sender *s)
 			s->x->dgrams_bad++;
 			continue;
 		}
+		if (take_status(s, &st) < 0) {
+			s->x->dgrams_bad++;
+			continue;
+		}
 		s->last_heard_ns = ft_mono_ns();
-		take_status(s, &st);
 	}
 }
 
@@ -377,6 +423,7 @@ udp_send_file(struct udp_job *job, struct ft_xfer *x, int64_t *done_ns)
 		ft_set_reason(x, "out of memory");
 		goto out;
 	}
+	set_source(&s, &job->local);
 	for (;;) {
 		read_reports(&s);
 		now = ft_mono_ns();
