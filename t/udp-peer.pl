@@ -1,0 +1,476 @@
+#!/usr/bin/perl
+# udp-peer.pl: a hand-driven peer that speaks ft's UDP protocol (see
+# common/ft_dgram.h), for the t/4x-udp tests: it does what the real
+# programs never do on their own. Core perl only. Every wait is bounded.
+#
+#   forge HOST PORT...
+#       Sends the set of bad datagrams below to each port once; prints
+#       "forged N" (N datagrams per port).
+#   blast HOST SECONDS STOPFILE PORT...
+#       The same set to every port, round after round (a short pause
+#       between rounds), until STOPFILE exists or SECONDS have passed;
+#       prints "round 1 sent" once the first round is out, then "rounds R".
+#   client HOST PORT NAME OUT [garbage] [lie] [skip=A,B...] [vanish=K]
+#          [exit] [hold=S] [deadline=S]
+#       One UDP transfer of catalogue file NAME as a minimal receiver:
+#       GET, READY udp_port=..., DATA datagrams (a STATUS after each,
+#       with the missing ranges in reliable mode), then DONE with the
+#       SHA-256 of what arrived, written to OUT. Prints "offer ...",
+#       "bye ...". Options:
+#         garbage   after the first datagram, sends the worker forged
+#                   datagrams (a stranger's STATUS, bad ones of its own);
+#                   prints "garbage N": how many the server must count
+#         lie       after the first datagram, sends one report of its own
+#                   (right id) whose max tx is 1000000 past anything sent
+#         skip=A,B  ignores the first copy of these datagrams (as if lost)
+#         deadline=S  gives up (exit 1) when not done after S s (60)
+#         vanish=K  after K datagrams stops reading and answering UDP;
+#                   with "exit", exits at once (the TCP connection
+#                   closes too), else keeps TCP open until the server
+#                   closes it or S seconds (hold=S, default 10) pass;
+#                   prints "closed after T s" or "still open after S s"
+#   server CATFILE MODE DSIZE [forge] [drop=A,B...] [dup=A,B...] [nofin]
+#       A fake ftserver for one ftclient connection: prints "port P",
+#       offers CATFILE (mode raw|reliable, DSIZE bytes per datagram),
+#       sends its datagrams to the client's UDP port, and reads DONE.
+#         forge     first sends the client forged datagrams (strangers'
+#                   DATA and FIN, wrong id, truncated, oversized, offset
+#                   past the end...); prints "forged N"
+#         drop=...  "loses" these datagrams (drop=all: every one): each
+#                   uses its transmission number but is not sent; in
+#                   reliable mode they are repaired when the client's
+#                   STATUS lists them (prints "ranges FIRST+COUNT ..."
+#                   from the first such STATUS)
+#         dup=...   sends these datagrams twice; prints "dups N"
+#         nofin     sends no end-of-pass FIN after the data (as if lost)
+#       Prints "done BYTES SHA256" (the client's DONE) and "bye ok|mismatch".
+use strict;
+use warnings;
+use IO::Select;
+use IO::Socket::INET;
+use Socket qw(SOL_SOCKET SO_RCVBUF inet_aton sockaddr_in);
+use Digest::SHA qw(sha256_hex);
+use File::Basename qw(basename);
+use Time::HiRes qw(time sleep);
+
+$| = 1;
+$SIG{PIPE} = 'IGNORE';
+
+use constant {
+	MAGIC => 0x46544431, HDR => 20, DATA => 1, FIN => 2, STATUS => 3,
+	RESENT => 1, FIN_END => 2, MAX_RANGES => 145, UDP_MAX => 65507,
+};
+
+sub say { print @_, "\n" }
+sub fail { print STDERR "udp-peer: @_\n"; exit 1 }
+
+# ---------------------------------------------------------------- datagrams
+
+sub header {
+	my ($type, $flags, $len, $xfer, $seq, $tx) = @_;
+	return pack('NCCnNNN', MAGIC, $type, $flags, $len, $xfer, $seq, $tx);
+}
+
+# undef unless a well-formed header whose len matches the datagram.
+sub parse {
+	my ($buf) = @_;
+	return undef if length($buf) < HDR;
+	my %h;
+	my $magic;
+	($magic, @h{qw(type flags len xfer seq tx)}) = unpack('NCCnNNN', $buf);
+	return undef if $magic != MAGIC || $h{len} + HDR != length($buf);
+	$h{body} = substr($buf, HDR);
+	return \%h;
+}
+
+sub status_dg {
+	my ($xfer, $max_tx, $rx, $unique, @ranges) = @_;
+	my $n = @ranges / 2;
+	return header(STATUS, 0, 16 + 8 * $n, $xfer, 0, 0) .
+	    pack('NNNN', $max_tx, $rx, $unique, $n) . pack('N*', @ranges);
+}
+
+sub fin_dg {
+	my ($xfer, $total, $tx, $end) = @_;
+	return header(FIN, $end ? FIN_END : 0, 8, $xfer, 0, $tx) .
+	    pack('NN', $total, $tx);
+}
+
+sub data_dg {
+	my ($xfer, $seq, $tx, $payload, $flags) = @_;
+	return header(DATA, $flags // 0, length($payload), $xfer, $seq, $tx) .
+	    $payload;
+}
+
+# What a worker's port must count as bad and drop, whoever sends it: the
+# transfer id is unknown to a stranger, so every well-formed one carries
+# a made-up id. The largest go last (socket buffers take them all).
+sub garbage_for_server {
+	my ($xfer) = @_;
+	my $st = status_dg($xfer, 5, 6, 6);
+	return (
+	    [ 'empty datagram', '' ],
+	    [ 'one byte', 'x' ],
+	    [ 'text', "GET / HTTP/1.0\r\n\r\n" ],
+	    [ '19 bytes: a header cut short', substr($st, 0, 19) ],
+	    [ 'bad magic', 'FTD0' . substr($st, 4) ],
+	    [ 'type 0', header(0, 0, 0, $xfer, 0, 0) ],
+	    [ 'type 4', header(4, 0, 0, $xfer, 0, 0) ],
+	    [ 'type 255', header(255, 0, 0, $xfer, 0, 0) ],
+	    [ 'STATUS len longer than the datagram', substr($st, 0, HDR + 10) ],
+	    [ 'STATUS len shorter than the datagram',
+	      header(STATUS, 0, 0, $xfer, 0, 0) . pack('NNNN', 1, 1, 1, 0) ],
+	    [ 'STATUS claiming 2 ranges, holding 1',
+	      header(STATUS, 0, 24, $xfer, 0, 0) . pack('NNNN NN', 1, 1, 1, 2, 0, 1) ],
+	    [ 'STATUS with one range too many',
+	      status_dg($xfer, 1, 1, 1, (0, 1) x (MAX_RANGES + 1)) ],
+	    [ 'DATA sent to the sender', data_dg($xfer, 0, 0, 'z' x 100) ],
+	    [ 'FIN sent to the sender', fin_dg($xfer, 1, 1, 1) ],
+	    [ 'STATUS with a wrong transfer id', $st ],
+	    [ 'oversized: 9000 bytes', header(STATUS, 0, 8980, $xfer, 0, 0) .
+	      "\0" x 8980 ],
+	    [ 'oversized: the largest UDP datagram',
+	      header(STATUS, 0, UDP_MAX - HDR, $xfer, 0, 0) . "\0" x (UDP_MAX - HDR) ],
+	);
+}
+
+sub udp_socket {
+	my ($addr, $port) = @_;
+	my $s = IO::Socket::INET->new(Proto => 'udp', LocalAddr => $addr,
+	    LocalPort => $port // 0) or return undef;
+	setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4 << 20);
+	return $s;
+}
+
+sub send_to {
+	my ($sock, $bytes, $host, $port) = @_;
+	defined send($sock, $bytes, 0, sockaddr_in($port, inet_aton($host)))
+	    or fail("send to $host:$port: $!");
+}
+
+# ---------------------------------------------------------------- lines
+
+my %pending;	# per socket: bytes read past the last line
+
+# A line without CR LF, or undef at EOF or after SECONDS.
+sub read_line {
+	my ($sock, $seconds) = @_;
+	my $deadline = time + $seconds;
+	my $sel = IO::Select->new($sock);
+	$pending{$sock} //= '';
+	for (;;) {
+		if ($pending{$sock} =~ s/^([^\n]*)\n//) {
+			(my $line = $1) =~ s/\r$//;
+			return $line;
+		}
+		my $left = $deadline - time;
+		return undef if $left <= 0 || !$sel->can_read($left);
+		my $n = sysread($sock, my $chunk, 4096);
+		return undef if !$n;
+		$pending{$sock} .= $chunk;
+	}
+}
+
+sub write_line { my ($sock, $line) = @_; syswrite($sock, "$line\n") }
+
+# ---------------------------------------------------------------- forge, blast
+
+sub forge {
+	my ($host, @ports) = @_;
+	my $s = udp_socket('0.0.0.0') or fail("udp socket: $!");
+	my @set = garbage_for_server(0x5eed0bad);
+	for my $port (@ports) {
+		send_to($s, $_->[1], $host, $port) for @set;
+	}
+	say 'forged ' . scalar(@set);
+}
+
+sub blast {
+	my ($host, $seconds, $stop, @ports) = @_;
+	my $s = udp_socket('0.0.0.0') or fail("udp socket: $!");
+	# The small ones only, so the sockets never fill up for long.
+	my @set = grep { length($_->[1]) < 2000 } garbage_for_server(0x0badf00d);
+	my ($rounds, $end) = (0, time + $seconds);
+	while (time < $end && !-e $stop && $rounds < 100000) {
+		for my $port (@ports) {
+			send($s, $_->[1], 0, sockaddr_in($port, inet_aton($host)))
+			    for @set;
+		}
+		say 'round 1 sent' if ++$rounds == 1;
+		sleep 0.02;
+	}
+	say 'forged ' . scalar(@set);
+	say "rounds $rounds";
+}
+
+# ---------------------------------------------------------------- client
+
+sub client {
+	my ($host, $port, $name, $out, @opts) = @_;
+	my %opt = map { /^(\w+)=(.*)$/ ? ($1 => $2) : ($_ => 1) } @opts;
+	my $tcp = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+	    Proto => 'tcp', Timeout => 10) or fail("connect $host:$port: $!");
+	my $greeting = read_line($tcp, 10) // fail('no greeting');
+	write_line($tcp, "GET $name group=1 proto=udp");
+	my $offer = read_line($tcp, 20) // fail('no offer');
+	say "offer $offer";
+	fail("refused: $offer") unless $offer =~ /^OK /;
+	my %o = $offer =~ /(\w+)=(\S+)/g;
+	my ($size, $d, $xfer) = ($o{size}, $o{datagram}, hex $o{xfer});
+	my $reliable = $o{mode} eq 'reliable';
+	my $total = int(($size + $d - 1) / $d);
+	my $udp = udp_socket($tcp->sockhost) or fail("udp socket: $!");
+	my $server = sockaddr_in($o{udp_port}, inet_aton($tcp->peerhost));
+	# A small buffer announced: the sender's window is its smallest (8),
+	# so the transfer waits on our reports and lasts as long as we like.
+	write_line($tcp, 'READY udp_port=' . $udp->sockport . ' rcvbuf=65536');
+	my $data = read_line($tcp, 30) // fail('no DATA line');
+	fail("expected DATA $size, got $data") unless $data eq "DATA $size";
+
+	my (@chunk, %have, %skipped);
+	my %skip = map { $_ => 1 } split /,/, $opt{skip} // '';
+	my ($unique, $rx, $max_tx, $max_seq, $low, $fin_end) = (0, 0, -1, 0, 0, 0);
+	my $status = sub {
+		my @ranges;
+		if ($reliable) {
+			my $limit = $fin_end ? $total : $max_seq;
+			my $q = $low;
+			while ($q < $limit && @ranges < 2 * MAX_RANGES) {
+				$q++, next if $have{$q};
+				my $first = $q;
+				$q++ while $q < $limit && !$have{$q};
+				push @ranges, $first, $q - $first;
+			}
+		}
+		send($udp, status_dg($xfer, $max_tx < 0 ? 0 : $max_tx, $rx,
+		    $unique, @ranges), 0, $server);
+	};
+	my $sel = IO::Select->new($udp);
+	my $seconds = $opt{deadline} // 60;
+	my $deadline = time + $seconds;
+	while ($unique < $total && !(!$reliable && $fin_end)) {
+		fail("no end after $seconds s ($unique of $total)") if time > $deadline;
+		if (!$sel->can_read(0.05)) {
+			$status->() if $reliable;
+			next;
+		}
+		my $from = recv($udp, my $buf, UDP_MAX + 1, 0);
+		my $h = parse($buf);
+		next unless $h && $from eq $server && $h->{xfer} == $xfer;
+		if ($h->{type} == FIN) {
+			$fin_end = 1 if $h->{flags} & FIN_END;
+			$status->();
+			next;
+		}
+		next unless $h->{type} == DATA && $h->{seq} < $total;
+		next if $skip{$h->{seq}} && !$skipped{$h->{seq}}++;	# "lost"
+		$rx++;
+		$max_tx = $h->{tx} if $h->{tx} > $max_tx;
+		unless ($have{$h->{seq}}) {
+			$have{$h->{seq}} = 1;
+			$chunk[$h->{seq}] = $h->{body};
+			$unique++;
+			$max_seq = $h->{seq} + 1 if $h->{seq} + 1 > $max_seq;
+			$low++ while $have{$low};
+		}
+		if ($opt{garbage} && $unique == 1 && !$opt{garbage_sent}) {
+			$opt{garbage_sent} = 1;
+			say 'garbage ' . send_garbage($udp, $tcp, $server, $xfer,
+			    $total, $max_tx, $rx, $unique);
+		}
+		if ($opt{lie} && $unique == 1 && !$opt{lie_sent}) {
+			# A report from us, with the right id, that acknowledges
+			# transmissions the sender never made.
+			$opt{lie_sent} = 1;
+			send($udp, status_dg($xfer, $max_tx + 1000000, $rx, $unique),
+			    0, $server);
+			say 'lied max_tx ' . ($max_tx + 1000000);
+		}
+		if ($opt{vanish} && $unique >= $opt{vanish}) {
+			say "vanished after $unique of $total datagrams";
+			exit 0 if $opt{exit};
+			my $t0 = time;
+			my $eof = !defined read_line($tcp, $opt{hold} // 10);
+			printf "%s after %.1f s\n", $eof ? 'closed' : 'still open',
+			    time - $t0;
+			exit 0;
+		}
+		$status->();
+	}
+	$status->();
+	my $file = join '', map { $_ // '' } @chunk[0 .. $total - 1];
+	open(my $fh, '>:raw', $out) or fail("$out: $!");
+	print $fh $file;
+	close $fh;
+	say "received $unique of $total datagrams";
+	write_line($tcp, 'DONE ' . length($file) . ' ' . sha256_hex($file));
+	say 'bye ' . (read_line($tcp, 10) // '(none)');
+}
+
+# Sent to the worker in the middle of our transfer: returns how many it
+# must count as bad. A stranger (another socket of ours, so another port)
+# sends perfect reports with the right transfer id: one that says all is
+# received (would stop the sender), one that asks for everything again
+# (would make it resend). Our own socket sends the bad set and a report
+# with a wrong id; then one good report whose ranges lie past the end of
+# the file, which must change nothing (and is not bad).
+sub send_garbage {
+	my ($udp, $tcp, $server, $xfer, $total, $max_tx, $rx, $unique) = @_;
+	my $stranger = udp_socket($tcp->sockhost) or fail("udp socket: $!");
+	my $n = 0;
+	for my $dg (status_dg($xfer, $max_tx + 1000, $total, $total),
+	    status_dg($xfer, $max_tx, $rx, $unique, 0, $total)) {
+		send($stranger, $dg, 0, $server);
+		$n++;
+	}
+	for my $g (garbage_for_server($xfer ^ 0x80000000)) {
+		send($udp, $g->[1], 0, $server);
+		$n++;
+	}
+	send($udp, status_dg($xfer, $max_tx, $rx, $unique, $total, 5,
+	    0xfffffff0, 100, $total - 1 + 2, 0xffffffff), 0, $server);
+	return $n;
+}
+
+# ---------------------------------------------------------------- server
+
+sub server {
+	my ($catfile, $mode, $d, @opts) = @_;
+	my %opt = map { /^(\w+)=(.*)$/ ? ($1 => $2) : ($_ => 1) } @opts;
+	my %drop = map { $_ => 1 } split /,/, $opt{drop} // '';
+	my $drop_all = ($opt{drop} // '') eq 'all';
+	my %dup = map { $_ => 1 } split /,/, $opt{dup} // '';
+	open(my $fh, '<:raw', $catfile) or fail("$catfile: $!");
+	local $/;
+	my $file = <$fh> // '';
+	close $fh;
+	my ($size, $sha, $name) = (length $file, sha256_hex($file), basename $catfile);
+	my $total = int(($size + $d - 1) / $d);
+	my $len = sub { my $q = shift; $q * $d >= $size ? 0 :
+	    $size - $q * $d < $d ? $size - $q * $d : $d };
+
+	my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+	    LocalPort => 0, Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+	    or fail("listen: $!");
+	say 'port ' . $listen->sockport;
+	IO::Select->new($listen)->can_read(30) or fail('nobody came');
+	my $tcp = $listen->accept or fail("accept: $!");
+	write_line($tcp, 'FT/1 ftserver fake udp workers=1');
+	my $get = read_line($tcp, 10) // fail('no GET');
+	say "get $get";
+	my $udp = udp_socket('127.0.0.1') or fail("udp socket: $!");
+	my $uport = $udp->sockport;
+	my $xfer = int(rand(0xffffffff));
+	write_line($tcp, "OK member=1 group=1 file=$name size=$size sha256=$sha " .
+	    sprintf('udp_port=%u xfer=%08x datagram=%u mode=%s', $uport, $xfer,
+	    $d, $mode));
+	my $ready = read_line($tcp, 30) // fail('no READY');
+	say "ready $ready";
+	my ($cport) = $ready =~ /udp_port=(\d+)/ or fail("READY without a port");
+	my $client = sockaddr_in($cport, inet_aton($tcp->peerhost));
+	write_line($tcp, "DATA $size");
+
+	if ($opt{forge}) {
+		my $n = 0;
+		for my $g (garbage_for_client($xfer, $total, $d, $size, $uport)) {
+			send($g->[0] // $udp, $g->[1], 0, $client) // fail("send: $!");
+			$n++;
+		}
+		say "forged $n";
+	}
+	my ($tx, $dups, $sent) = (0, 0, 0);
+	my $send = sub {
+		my ($q, $flags) = @_;
+		send($udp, data_dg($xfer, $q, $tx++, substr($file, $q * $d,
+		    $len->($q)), $flags), 0, $client);
+		sleep 0.001 if ++$sent % 16 == 0;	# never outrun the client
+	};
+	for my $q (0 .. $total - 1) {
+		if ($drop{$q} || $drop_all) {
+			$tx++;
+			next;
+		}
+		$send->($q);
+		$send->($q), $dups++ if $dup{$q};
+	}
+	say "dups $dups";
+	send($udp, fin_dg($xfer, $total, $tx, 1), 0, $client) unless $opt{nofin};
+
+	# Reports until DONE. Only a report that has seen everything sent so
+	# far (its max tx reaches the last FIN's) is acted on: its ranges are
+	# exactly what is missing; they are repaired, then a new FIN.
+	my $need = $tx - 1;
+	my ($sel, $deadline, $done, $listed) = (IO::Select->new($udp, $tcp),
+	    time + 20, undef, 0);
+	while (!defined $done && time < $deadline) {
+		for my $s ($sel->can_read(0.1)) {
+			if ($s == $tcp) {
+				$done = read_line($tcp, 5) // 'EOF';
+				last;
+			}
+			recv($udp, my $buf, UDP_MAX + 1, 0);
+			my $h = parse($buf);
+			next unless $h && $h->{type} == STATUS && $h->{xfer} == $xfer;
+			my ($max_tx, $rx, $unique, $n, @r) = unpack('N*', $h->{body});
+			next unless $mode eq 'reliable' && $n > 0 && $max_tx >= $need;
+			my @pairs;
+			push @pairs, "$r[2 * $_]+$r[2 * $_ + 1]" for 0 .. $n - 1;
+			say "ranges @pairs" if !$listed++;
+			for my $i (0 .. $n - 1) {
+				$send->($_, RESENT) for $r[2 * $i] .. $r[2 * $i] + $r[2 * $i + 1] - 1;
+			}
+			send($udp, fin_dg($xfer, $total, $tx, 1), 0, $client);
+			$need = $tx - 1;
+		}
+	}
+	$done //= '(none)';
+	say "done $1 $2" if $done =~ /^DONE (\d+) (\S+)$/;
+	say "done line $done" unless $done =~ /^DONE /;
+	my $verdict = $done eq "DONE $size $sha" ? 'ok' : 'mismatch';
+	write_line($tcp, "BYE $verdict");
+	say "bye $verdict";
+	read_line($tcp, 5);	# until the client closes
+}
+
+# What a client's port must count as bad and never write: strangers with
+# the right transfer id (another port of ours; our port on another
+# address), and from the right sender: a wrong id, bad magic, truncated,
+# lengths that do not match, offsets past the end, a type the receiver
+# never gets, datagrams larger than the client's buffer. Data ones carry
+# bytes that would corrupt the file if written. Returns [socket, bytes].
+sub garbage_for_client {
+	my ($xfer, $total, $d, $size, $uport) = @_;
+	my $stranger = udp_socket('127.0.0.1') or fail("udp socket: $!");
+	my $other_ip = udp_socket('127.0.0.2', $uport);	# loopback is 127/8
+	my $junk = "\xee" x $d;
+	my $last = $size - ($total - 1) * $d;
+	my @g = (
+	    [ $stranger, data_dg($xfer, 0, 0x7fffffff, substr($junk, 0, $d < $size ? $d : $size)) ],
+	    [ $stranger, fin_dg($xfer, $total, 0x7fffffff, 1) ],
+	    [ undef, data_dg($xfer ^ 1, 1, 1, substr($junk, 0, $d)) ],
+	    [ undef, 'FTD2' . substr(data_dg($xfer, 1, 1, substr($junk, 0, $d)), 4) ],
+	    [ undef, substr(data_dg($xfer, 1, 1, substr($junk, 0, $d)), 0, 12) ],
+	    [ undef, '' ],
+	    [ undef, header(DATA, 0, $d, $xfer, 1, 1) . substr($junk, 0, $d - 1) ],
+	    [ undef, data_dg($xfer, $total - 1, 1, substr($junk, 0, $d)) ],  # last is $last long
+	    [ undef, data_dg($xfer, $total, 1, substr($junk, 0, $last)) ],
+	    [ undef, data_dg($xfer, 0xffffffff, 1, substr($junk, 0, $last)) ],
+	    [ undef, header(7, 0, 0, $xfer, 1, 1) ],
+	    [ undef, status_dg($xfer, 1, 1, 1) ],
+	    [ undef, data_dg($xfer, 1, 1, $junk . "\xee" x 100) ],
+	    [ undef, data_dg($xfer, 1, 1, "\xee" x (UDP_MAX - HDR)) ],
+	);
+	unshift @g, [ $other_ip, data_dg($xfer, 1, 0x7fffffff, substr($junk, 0, $d)) ]
+	    if $other_ip;
+	return @g;
+}
+
+# ---------------------------------------------------------------- main
+
+my $cmd = shift // '';
+if ($cmd eq 'forge') { forge(@ARGV) }
+elsif ($cmd eq 'blast') { blast(@ARGV) }
+elsif ($cmd eq 'client') { client(@ARGV) }
+elsif ($cmd eq 'server') { server(@ARGV) }
+else { fail('usage: udp-peer.pl forge|blast|client|server ...') }
+exit 0;
