@@ -246,11 +246,21 @@ open_listener(struct server *s)
 static void
 open_catalogue(struct server *s, const char *file)
 {
+	struct stat st;
+
 	s->files_dirfd = open(s->files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->files_dirfd < 0)
 		err(FT_EXIT_FATAL, "files folder %s (run 'make files' or use -d)",
 		    s->files_dir);
 	if (mkdir(s->logs_dir, 0755) < 0 && errno != EEXIST)
+		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
+	if (stat(s->logs_dir, &st) < 0)
+		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
+	if (!S_ISDIR(st.st_mode)) {	/* mkdir's EEXIST covers files too */
+		errno = ENOTDIR;
+		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
+	}
+	if (access(s->logs_dir, W_OK) < 0)
 		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
 	catalogue_scan(s);
 	if (file != NULL && !catalogue_contains(s->shm, file))
@@ -261,6 +271,15 @@ open_catalogue(struct server *s, const char *file)
 	if (file != NULL)
 		strlcpy(s->shm->config.selected, file,
 		    sizeof(s->shm->config.selected));
+}
+
+static struct pidfh *starting_pidfile;
+
+static void
+remove_unwritten_pidfile(void)
+{
+	if (starting_pidfile != NULL)
+		pidfile_remove(starting_pidfile);
 }
 
 int
@@ -279,18 +298,22 @@ main(int argc, char **argv)
 
 	setproctitle_init(argc, argv, environ);
 	parse_options(&s, argc, argv, &file);
-	for (int k = 0; k < FT_MAX_WORKERS; k++)
-		s.udp_fds[k] = -1;
-	if (s.datagram != 0 && (s.datagram < FT_DG_MIN || s.datagram > FT_DG_MAX))
-		errx(2, "datagram size %u: must be %d..%d (the largest UDP payload "
-		    "less the %d-byte header)", s.datagram, FT_DG_MIN, FT_DG_MAX,
-		    FT_DG_HEADER);
+	/* First, so a second server on the same pidfile stops here; until the
+	 * start is complete, a fatal error removes the (empty) file again. */
 	if (s.pidfile && (pfh = pidfile_open(s.pidfile, 0644, &other)) == NULL) {
 		if (errno == EEXIST)
 			errx(FT_EXIT_FATAL, "already running as pid %d (%s)",
 			    (int)other, s.pidfile);
 		err(FT_EXIT_FATAL, "pidfile %s", s.pidfile);
 	}
+	starting_pidfile = pfh;
+	atexit(remove_unwritten_pidfile);
+	for (int k = 0; k < FT_MAX_WORKERS; k++)
+		s.udp_fds[k] = -1;
+	if (s.datagram != 0 && (s.datagram < FT_DG_MIN || s.datagram > FT_DG_MAX))
+		errx(2, "datagram size %u: must be %d..%d (the largest UDP payload "
+		    "less the %d-byte header)", s.datagram, FT_DG_MIN, FT_DG_MAX,
+		    FT_DG_HEADER);
 	if ((s.shm = ft_shm_create()) == NULL)
 		err(FT_EXIT_FATAL, "shared memory");
 	s.shm->config.workers = s.workers;
@@ -302,6 +325,7 @@ main(int argc, char **argv)
 		err(FT_EXIT_FATAL, "pipe");
 	if (pfh)
 		pidfile_write(pfh);
+	starting_pidfile = NULL;
 	rc = master_run(&s);
 	if (pfh)
 		pidfile_remove(pfh);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,7 +123,7 @@ schedule_respawn(int slot)
 	else
 		l->quick_deaths = 0;
 	delay = l->quick_deaths == 0 ? 0 :
-	    (100000000LL << (l->quick_deaths > 8 ? 8 : l->quick_deaths));
+	    (100000000LL << (l->quick_deaths > 9 ? 9 : l->quick_deaths));
 	if (delay > 30000000000LL)
 		delay = 30000000000LL;
 	l->respawn_at_ns = now + delay;
@@ -242,9 +243,13 @@ begin_stop(struct server *s, int64_t *deadline)
 	fprintf(stderr, "ftserver: stopping: letting transfers in flight "
 	    "finish (at most %d s; signal again to stop at once)\n", s->grace_s);
 	ft_stop_requested = 1;
+	signal_workers(s, SIGTERM);
+	/* Busy workers still hold the listening socket: shut it down for all
+	 * of them, or the kernel would go on queueing new connections that
+	 * nobody will answer. New clients are refused from here on. */
+	shutdown(s->listen_fd, SHUT_RDWR);
 	close(s->listen_fd);
 	s->listen_fd = -1;
-	signal_workers(s, SIGTERM);
 	*deadline = ft_mono_ns() + (int64_t)s->grace_s * 1000000000LL;
 }
 

@@ -21,7 +21,7 @@
 #include <bsd/string.h>
 #include <bsd/unistd.h>
 
-#define SENDFILE_CHUNK (8u << 20)	/* progress is published per chunk */
+#define SENDFILE_CHUNK (1u << 20)	/* progress is published per chunk */
 
 struct session {
 	struct server *s;

@@ -96,6 +96,8 @@ worker_main(struct server *s, int slot)
 		fd = accept4(s->listen_fd, (struct sockaddr *)&peer, &len,
 		    SOCK_CLOEXEC);
 		if (fd < 0) {
+			if (errno == EINVAL)
+				break;	/* the master shut the socket: stopping */
 			if (errno != EINTR && errno != ECONNABORTED) {
 				fprintf(stderr, "ftserver: worker %d: accept: %s\n",
 				    slot + 1, strerror(errno));
