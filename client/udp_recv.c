@@ -31,7 +31,6 @@
 #define IDLE_STATUS_NS	(10 * 1000000LL)
 #define RAW_END_NS	(1000 * 1000000LL)	/* raw: silence that ends it */
 #define HASH_CHUNK	(1u << 20)
-#define IP_UDP_OVERHEAD	28
 #define STATUS_EVERY_MAX 16		/* datagrams between reports, at most */
 
 struct receiver {
@@ -234,7 +233,7 @@ take_datagram(struct receiver *r, unsigned i, size_t n, int flags)
 	r->bytes += h.len;
 	if (!(h.flags & FT_DG_RESENT) && h.seq + 1 > r->max_seq)
 		r->max_seq = h.seq + 1;
-	r->c->x.wire_bytes += n + IP_UDP_OVERHEAD;
+	r->c->x.wire_bytes += n + FT_DG_WIRE_OVERHEAD(r->server.ss_family);
 	r->last_rx_ns = ft_mono_ns();
 	if (r->c->first_ns == 0)
 		r->c->first_ns = r->last_rx_ns;

@@ -74,6 +74,9 @@ int ft_dg_get_status(const uint8_t *buf, size_t n, struct ft_dg_status *st);
  * with the kernel's per-datagram overhead counted: the sender's window,
  * and the receiver's rhythm of reports (a few per window). */
 uint32_t ft_dg_window(uint32_t rcvbuf, unsigned dsize);
+/* IP and UDP header bytes each datagram costs on the wire: 28 over
+ * IPv4, 48 over IPv6 (for the logs' wire_bytes). */
+#define FT_DG_WIRE_OVERHEAD(family) ((family) == AF_INET6 ? 48 : 28)
 /* Same address and port (IPv4 or IPv6). */
 struct sockaddr_storage;
 bool ft_dg_same_peer(const struct sockaddr_storage *a,

@@ -38,7 +38,6 @@
 #define REORDER_MARGIN	4
 #define BATCH_BYTES	(512u << 10)
 #define BATCH_MAX	64
-#define IP_UDP_OVERHEAD	28
 #define INITIAL_WINDOW	32
 #define SENT_RING	4096		/* send times of recent transmissions */
 #define QUEUE_SLACK_NS	(4 * 1000000LL)	/* delay beyond min RTT: a queue */
@@ -198,7 +197,8 @@ send_batch(struct sender *s, unsigned room)
 		    .msg_controllen = s->source_len };
 		s->last_tx[seq] = s->tx + n;
 		s->x->dgrams_resent += resent;
-		s->x->wire_bytes += len + FT_DG_HEADER + IP_UDP_OVERHEAD;
+		s->x->wire_bytes += len + FT_DG_HEADER +
+		    FT_DG_WIRE_OVERHEAD(j->peer.ss_family);
 		s->x->bytes += resent ? 0 : len;
 		n++;
 	}

@@ -15,8 +15,9 @@
 
 PEER=$ROOT/t/udp-peer.pl
 UDP_LOG_NAME_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-(server|client)-udp-log(-[0-9]+)?\.(txt|tsv)$'
-# IPv4 + UDP headers, as both programs count them in wire_bytes, plus ours.
-UDP_OVERHEAD=$((28 + 20))
+# IP + UDP headers as both programs count them in wire_bytes (28 bytes
+# over IPv4, 48 over IPv6), plus ft's 20-byte header.
+udp_overhead() { case $HOST in *:*) echo $((48 + 20)) ;; *) echo $((28 + 20)) ;; esac; }
 
 # start_udp_server ARGS: start_server -u ARGS, and the worker ports from
 # its "UDP ports A-B" (worker k owns PORT+k).
@@ -144,7 +145,7 @@ check_udp_test() {
 	local tag=$1 n=$2 name=$3 mode=$4 k=$5 dsize=${6:-} src=$CAT/$3 pairs
 	local vars want_rc=0 out=$T/$1-out bad= kk txt extra
 	vars=(role=client mode="$mode" file="$name" size="$(size_of "$src")"
-	    sha="$(sha_of "$src")" n="$n" dsize="$dsize" overhead="$UDP_OVERHEAD")
+	    sha="$(sha_of "$src")" n="$n" dsize="$dsize" overhead="$(udp_overhead)")
 
 	pairs=$(log_pairs "$T/$tag-logs" client)
 	is "$(echo "$pairs" | grep -c .)" 1 "$tag: one client log pair (.txt and .tsv)"
