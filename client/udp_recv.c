@@ -8,7 +8,9 @@
  * sender asks (FIN), the receiver sends a STATUS: how far the stream got
  * (max tx), how many transmissions arrived, and in reliable mode the
  * missing ranges. The time counted is first datagram to last datagram
- * received; waiting that ends a raw transfer is never counted. */
+ * received, by the kernel's receive timestamps (SO_TIMESTAMPNS): when
+ * datagrams wait in the socket buffer, the time we read them is not when
+ * they arrived. Waiting that ends a raw transfer is never counted. */
 #include "ftclient.h"
 #include "ft_dgram.h"
 #include "ft_hash.h"
@@ -55,6 +57,8 @@ struct receiver {
 	struct iovec *iov, *wiov;
 	struct sockaddr_storage *from;
 	uint32_t *batch_seq;		/* per datagram: seq, or UINT32_MAX */
+	uint8_t (*ctl)[CMSG_SPACE(sizeof(struct timespec))];	/* stamps */
+	int64_t wall_to_mono;		/* converts the kernel's stamps */
 };
 
 static bool
@@ -142,8 +146,13 @@ receiver_init(struct receiver *r, struct conn *c, struct ft_reader *in,
 	r->wiov = calloc(r->batch, sizeof(*r->wiov));
 	r->from = calloc(r->batch, sizeof(*r->from));
 	r->batch_seq = calloc(r->batch, sizeof(*r->batch_seq));
+	r->ctl = calloc(r->batch, sizeof(*r->ctl));
+	struct timespec wall = ft_wall_now();
+	r->wall_to_mono = ft_mono_ns() - ((int64_t)wall.tv_sec * 1000000000 +
+	    wall.tv_nsec);
+	setsockopt(r->udp, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
 	return r->have && r->bufs && r->scratch && r->msgs && r->iov &&
-	    r->wiov && r->from && r->batch_seq ? 0 : -1;
+	    r->wiov && r->from && r->batch_seq && r->ctl ? 0 : -1;
 }
 
 static void
@@ -157,6 +166,26 @@ receiver_free(struct receiver *r)
 	free(r->wiov);
 	free(r->from);
 	free(r->batch_seq);
+	free(r->ctl);
+}
+
+/* When datagram i arrived, on the monotonic clock: the kernel's stamp
+ * when there is one, else now. */
+static int64_t
+arrival_ns(const struct receiver *r, unsigned i)
+{
+	struct msghdr *m = &r->msgs[i].msg_hdr;
+	struct cmsghdr *cm;
+	struct timespec ts;
+
+	for (cm = CMSG_FIRSTHDR(m); cm != NULL; cm = CMSG_NXTHDR(m, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+			    r->wall_to_mono;
+		}
+	return ft_mono_ns();
 }
 
 /* Missing ranges from the first gap up to what should have arrived. */
@@ -234,8 +263,8 @@ take_datagram(struct receiver *r, unsigned i, size_t n, int flags)
 	if (!(h.flags & FT_DG_RESENT) && h.seq + 1 > r->max_seq)
 		r->max_seq = h.seq + 1;
 	r->c->x.wire_bytes += n + FT_DG_WIRE_OVERHEAD(r->server.ss_family);
-	r->last_rx_ns = ft_mono_ns();
-	if (r->c->first_ns == 0)
+	r->last_rx_ns = arrival_ns(r, i);
+	if (r->c->first_ns == 0 || r->last_rx_ns < r->c->first_ns)
 		r->c->first_ns = r->last_rx_ns;
 	return h.seq;
 }
@@ -327,7 +356,8 @@ read_batch(struct receiver *r)
 		r->iov[i] = (struct iovec){ r->bufs + (size_t)i * slot, slot };
 		r->msgs[i].msg_hdr = (struct msghdr){ .msg_name = &r->from[i],
 		    .msg_namelen = sizeof(r->from[i]), .msg_iov = &r->iov[i],
-		    .msg_iovlen = 1 };
+		    .msg_iovlen = 1, .msg_control = r->ctl[i],
+		    .msg_controllen = sizeof(r->ctl[i]) };
 	}
 	n = recvmmsg(r->udp, r->msgs, r->batch, MSG_DONTWAIT, NULL);
 	if (n <= 0)
