@@ -454,6 +454,13 @@ out:
 	*done_ns = ft_mono_ns();
 	x->ns = s.first_ns ? s.last_data_ns - s.first_ns : 0;
 	x->confirm_ns = s.first_ns ? *done_ns - s.first_ns : 0;
+	if (rc == 0) {
+		/* The receiver's last report may trail its DONE: take it now
+		 * (after the clock stopped), or it would count as a stranger's
+		 * in this worker's next transfer. */
+		usleep(1000);
+		read_reports(&s);
+	}
 	sender_free(&s);
 	return rc;
 }
