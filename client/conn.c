@@ -2,6 +2,7 @@
  * wait for the go, receive into the store while hashing (one pass over
  * the data), verify, confirm. Every failure ends in x.reason. */
 #include "ftclient.h"
+#include "ft_addr.h"
 #include "ft_dgram.h"
 #include "ft_hash.h"
 #include "ft_io.h"
@@ -89,19 +90,17 @@ note_addresses(struct conn *c)
 {
 	struct sockaddr_storage a;
 	socklen_t len = sizeof(a);
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	char host[NI_MAXHOST];
 
-	if (getsockname(c->fd, (struct sockaddr *)&a, &len) == 0 &&
-	    getnameinfo((struct sockaddr *)&a, len, host, sizeof(host), serv,
-	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-		strlcpy(c->x.client_ip, host, sizeof(c->x.client_ip));
-		c->x.client_port = (uint16_t)atoi(serv);
+	if (getsockname(c->fd, (struct sockaddr *)&a, &len) == 0) {
+		if (getnameinfo((struct sockaddr *)&a, len, host, sizeof(host),
+		    NULL, 0, NI_NUMERICHOST) == 0)
+			strlcpy(c->x.client_ip, host, sizeof(c->x.client_ip));
+		c->x.client_port = ft_addr_port(&a);
 	}
 	len = sizeof(a);
-	if (getpeername(c->fd, (struct sockaddr *)&a, &len) == 0 &&
-	    getnameinfo((struct sockaddr *)&a, len, NULL, 0, serv,
-	    sizeof(serv), NI_NUMERICSERV) == 0)
-		c->x.server_port = (uint16_t)atoi(serv);
+	if (getpeername(c->fd, (struct sockaddr *)&a, &len) == 0)
+		c->x.server_port = ft_addr_port(&a);
 }
 
 /* A server that stalls without closing must not hold recv() forever. */
@@ -338,7 +337,7 @@ send_ready(struct conn *c)
 	} else {
 		/* Over UDP the ports logged are the data's, as a capture
 		 * shows them. */
-		c->x.client_port = (uint16_t)udp_local_port(c->udp_fd);
+		c->x.client_port = ft_local_port(c->udp_fd);
 		c->x.server_port = (uint16_t)c->offer.udp_port;
 		rc = ft_send_line(c->fd, "READY udp_port=%u rcvbuf=%u\n",
 		    c->x.client_port, rcvbuf);

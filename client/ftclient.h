@@ -85,7 +85,6 @@ void conn_fail(struct conn *c, const char *fmt, ...)
 struct ft_reader;
 struct ft_sha256;
 int udp_open(struct conn *c, uint32_t *rcvbuf);
-unsigned udp_local_port(int fd);
 /* Receives the file into the open file descriptor, feeding h in file
  * order. 0 complete; 1 incomplete (raw mode losses: reason set); -1
  * failed (reason set). */

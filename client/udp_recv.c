@@ -12,6 +12,7 @@
  * datagrams wait in the socket buffer, the time we read them is not when
  * they arrived. Waiting that ends a raw transfer is never counted. */
 #include "ftclient.h"
+#include "ft_addr.h"
 #include "ft_dgram.h"
 #include "ft_hash.h"
 #include "ft_io.h"
@@ -64,7 +65,7 @@ struct receiver {
 static bool
 have(const struct receiver *r, uint32_t q)
 {
-	return r->have[q >> 3] & (1u << (q & 7));
+	return ft_bit_get(r->have, q);
 }
 
 int
@@ -77,10 +78,7 @@ udp_open(struct conn *c, uint32_t *rcvbuf)
 	/* Same local address as the control connection, any port. */
 	if (getsockname(c->fd, (struct sockaddr *)&a, &len) < 0)
 		return -1;
-	if (a.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a)->sin6_port = 0;
-	else
-		((struct sockaddr_in *)&a)->sin_port = 0;
+	ft_addr_set_port(&a, 0);
 	fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) < 0) {
 		if (fd >= 0)
@@ -92,19 +90,6 @@ udp_open(struct conn *c, uint32_t *rcvbuf)
 	c->x.sockbuf_asked = (uint32_t)size;
 	c->x.sockbuf_got = *rcvbuf;
 	return fd;
-}
-
-unsigned
-udp_local_port(int fd)
-{
-	struct sockaddr_storage a;
-	socklen_t len = sizeof(a);
-
-	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-		return 0;
-	return ntohs(a.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&a)->sin6_port :
-	    ((struct sockaddr_in *)&a)->sin_port);
 }
 
 static int
@@ -123,10 +108,7 @@ receiver_init(struct receiver *r, struct conn *c, struct ft_reader *in,
 	r->total = ft_dg_count(r->size, r->dsize);
 	if (getpeername(c->fd, (struct sockaddr *)&r->server, &len) < 0)
 		return -1;
-	if (r->server.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&r->server)->sin6_port = htons(c->offer.udp_port);
-	else
-		((struct sockaddr_in *)&r->server)->sin_port = htons(c->offer.udp_port);
+	ft_addr_set_port(&r->server, (uint16_t)c->offer.udp_port);
 	/* Reports clock the sender: each lets out as many datagrams as it
 	 * acknowledges, so frequent ones keep bursts small enough for a
 	 * shaper's short queue. */
@@ -222,8 +204,7 @@ send_status(struct receiver *r)
 		collect_ranges(r, &st);
 	n = ft_dg_put_status(buf, r->xfer, &st);
 	sendto(r->udp, buf, n, 0, (struct sockaddr *)&r->server,
-	    r->server.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in));
+	    ft_addr_len(&r->server));
 	r->since_status = 0;
 	r->last_status_ns = ft_mono_ns();
 }
@@ -257,7 +238,7 @@ take_datagram(struct receiver *r, unsigned i, size_t n, int flags)
 		r->max_tx = h.tx, r->any_tx = true;
 	if (have(r, h.seq))
 		return r->c->x.dgrams_dup++, UINT32_MAX;
-	r->have[h.seq >> 3] |= (uint8_t)(1u << (h.seq & 7));
+	ft_bit_set(r->have, h.seq, true);
 	r->unique++;
 	r->bytes += h.len;
 	if (!(h.flags & FT_DG_RESENT) && h.seq + 1 > r->max_seq)

@@ -70,6 +70,22 @@ size_t ft_dg_put_status(uint8_t *buf, uint32_t xfer,
     const struct ft_dg_status *st);
 int ft_dg_get_status(const uint8_t *buf, size_t n, struct ft_dg_status *st);
 
+/* One bit per datagram: which have arrived, which need a repair. */
+static inline bool
+ft_bit_get(const uint8_t *map, uint32_t i)
+{
+	return map[i >> 3] & (1u << (i & 7));
+}
+
+static inline void
+ft_bit_set(uint8_t *map, uint32_t i, bool on)
+{
+	if (on)
+		map[i >> 3] |= (uint8_t)(1u << (i & 7));
+	else
+		map[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
 /* How many datagrams of dsize a receive buffer of rcvbuf bytes holds,
  * with the kernel's per-datagram overhead counted: the sender's window,
  * and the receiver's rhythm of reports (a few per window). */

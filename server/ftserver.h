@@ -57,8 +57,8 @@ void master_wake(struct server *s);
 void worker_main(struct server *s, int slot) __attribute__((noreturn));
 
 /* session.c: one TCP control conversation. */
-void session_serve(struct server *s, int fd, const struct sockaddr *peer,
-    socklen_t peerlen);
+void session_serve(struct server *s, int fd,
+    const struct sockaddr_storage *peer, socklen_t peerlen);
 
 /* catalogue.c */
 int catalogue_scan(struct server *s);

@@ -2,6 +2,7 @@
  * and the listening socket, create the shared segment, then hand over to
  * the master loop (which forks the workers). */
 #include "ftserver.h"
+#include "ft_addr.h"
 #include "ft_dgram.h"
 #include "ft_opt.h"
 
@@ -160,10 +161,7 @@ open_udp_ports(struct server *s, const struct addrinfo *ai)
 		memcpy(&a, ai->ai_addr, ai->ai_addrlen);
 		if (s->bound_port + k + 1 > 65535)
 			return errno = EADDRNOTAVAIL, -1;
-		if (a.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&a)->sin6_port = htons(s->bound_port + k + 1);
-		else
-			((struct sockaddr_in *)&a)->sin_port = htons(s->bound_port + k + 1);
+		ft_addr_set_port(&a, (uint16_t)(s->bound_port + k + 1));
 		s->udp_fds[k] = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (s->udp_fds[k] < 0 ||
 		    bind(s->udp_fds[k], (struct sockaddr *)&a, ai->ai_addrlen) < 0)
@@ -188,8 +186,6 @@ fail:
 static int
 tcp_listener(struct server *s, const struct addrinfo *ai)
 {
-	struct sockaddr_storage bound;
-	socklen_t len = sizeof(bound);
 	int one = 1;
 
 	s->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -202,10 +198,7 @@ tcp_listener(struct server *s, const struct addrinfo *ai)
 		close(s->listen_fd);
 		return -1;
 	}
-	getsockname(s->listen_fd, (struct sockaddr *)&bound, &len);
-	s->bound_port = ntohs(bound.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&bound)->sin6_port :
-	    ((struct sockaddr_in *)&bound)->sin_port);
+	s->bound_port = ft_local_port(s->listen_fd);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * sendfile(2), and the client's DONE with its own SHA-256. PROTOCOL.md
  * (in the README) describes it for people; common/ft_proto.c parses it. */
 #include "ftserver.h"
+#include "ft_addr.h"
 #include "ft_dgram.h"
 #include "ft_io.h"
 #include "ft_time.h"
@@ -43,23 +44,19 @@ refuse(struct session *c, int code, const char *why)
 }
 
 static void
-describe_peer(struct session *c, const struct sockaddr *peer, socklen_t len)
+describe_peer(struct session *c, const struct sockaddr_storage *peer,
+    socklen_t len)
 {
-	char host[NI_MAXHOST], port[NI_MAXSERV];
-	struct sockaddr_storage local;
-	socklen_t llen = sizeof(local);
+	char host[NI_MAXHOST];
 
-	if (getnameinfo(peer, len, host, sizeof(host), port, sizeof(port),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		strlcpy(host, "?", sizeof(host)), strlcpy(port, "0", sizeof(port));
+	if (getnameinfo((const struct sockaddr *)peer, len, host, sizeof(host),
+	    NULL, 0, NI_NUMERICHOST) != 0)
+		strlcpy(host, "?", sizeof(host));
 	strlcpy(c->slot->client_ip, host, sizeof(c->slot->client_ip));
-	c->slot->client_port = (uint16_t)atoi(port);
-	snprintf(c->peer, sizeof(c->peer), strchr(host, ':') ? "[%s]:%s" :
-	    "%s:%s", host, port);
-	if (getsockname(c->fd, (struct sockaddr *)&local, &llen) == 0)
-		c->slot->server_port = ntohs(local.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&local)->sin6_port :
-		    ((struct sockaddr_in *)&local)->sin_port);
+	c->slot->client_port = ft_addr_port(peer);
+	snprintf(c->peer, sizeof(c->peer), strchr(host, ':') ? "[%s]:%u" :
+	    "%s:%u", host, c->slot->client_port);
+	c->slot->server_port = ft_local_port(c->fd);
 }
 
 /* The slot for the stats dump, and the title for ps(1), e.g.
@@ -200,10 +197,7 @@ client_udp_addr(struct session *c, struct sockaddr_storage *a)
 
 	if (getpeername(c->fd, (struct sockaddr *)a, &len) < 0)
 		return 0;
-	if (a->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)a)->sin6_port = htons(c->udp_port);
-	else
-		((struct sockaddr_in *)a)->sin_port = htons(c->udp_port);
+	ft_addr_set_port(a, (uint16_t)c->udp_port);
 	return len;
 }
 
@@ -393,7 +387,7 @@ serve_get(struct session *c, const struct ft_request *req)
 /* Requests before GET: LIST and QUIT may come first, as often as the
  * client likes within the idle timeout. */
 void
-session_serve(struct server *s, int fd, const struct sockaddr *peer,
+session_serve(struct server *s, int fd, const struct sockaddr_storage *peer,
     socklen_t peerlen)
 {
 	struct session c = { .s = s, .fd = fd, .slot = &s->shm->slots[s->slot] };

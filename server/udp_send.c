@@ -69,21 +69,6 @@ struct sender {
 	struct iovec *iov;
 };
 
-static bool
-bit_get(const uint8_t *b, uint32_t i)
-{
-	return b[i >> 3] & (1u << (i & 7));
-}
-
-static void
-bit_set(uint8_t *b, uint32_t i, bool on)
-{
-	if (on)
-		b[i >> 3] |= (uint8_t)(1u << (i & 7));
-	else
-		b[i >> 3] &= (uint8_t)~(1u << (i & 7));
-}
-
 static int
 sender_init(struct sender *s, struct udp_job *job, struct ft_xfer *x)
 {
@@ -140,8 +125,8 @@ next_to_send(struct sender *s, uint32_t *seq, bool *resent)
 	if (s->want_count > 0) {
 		for (i = 0; i < s->total; i++) {
 			uint32_t q = (s->want_cursor + i) % s->total;
-			if (bit_get(s->want, q)) {
-				bit_set(s->want, q, false);
+			if (ft_bit_get(s->want, q)) {
+				ft_bit_set(s->want, q, false);
 				s->want_count--;
 				s->want_cursor = q + 1;
 				*seq = q, *resent = true;
@@ -280,10 +265,10 @@ take_ranges(struct sender *s, const struct ft_dg_status *st)
 		for (q = first; count > 0 && q < s->total && q < s->next_seq;
 		    q++, count--) {
 			/* Resend only what the receiver has had time to see. */
-			if (bit_get(s->want, q) ||
+			if (ft_bit_get(s->want, q) ||
 			    s->last_tx[q] + margin > st->max_tx)
 				continue;
-			bit_set(s->want, q, true);
+			ft_bit_set(s->want, q, true);
 			s->want_count++;
 		}
 	}

@@ -106,7 +106,7 @@ worker_main(struct server *s, int slot)
 			continue;
 		}
 		set_timeouts(fd, s->io_timeout_s);
-		session_serve(s, fd, (struct sockaddr *)&peer, len);
+		session_serve(s, fd, &peer, len);
 		lingering_close(fd);
 	}
 	me->state = FT_SLOT_EXITING;
