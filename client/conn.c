@@ -35,28 +35,13 @@ set_state(struct conn *c, enum conn_state st)
 void
 conn_fail(struct conn *c, const char *fmt, ...)
 {
-	char *p;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->x.reason, sizeof(c->x.reason), fmt, ap);
+	ft_set_reasonv(&c->x, fmt, ap);
 	va_end(ap);
-	for (p = c->x.reason; *p; p++)
-		if (*p == '\t' || *p == '\n')
-			*p = ' ';
 	c->x.ok = 0;
 	set_state(c, C_FAILED);
-}
-
-static const char *
-line_problem(int rc)
-{
-	switch (rc) {
-	case FT_LINE_EOF: return "the server closed the connection";
-	case FT_LINE_TIMEOUT: return "timed out";
-	case FT_LINE_TOO_LONG: return "reply line too long";
-	default: return strerror(errno);
-	}
 }
 
 static int
@@ -122,9 +107,8 @@ expect_line(struct conn *c, struct ft_reader *in, char *line, int timeout_s,
 	    NULL);
 
 	if (rc != FT_LINE_OK) {
-		char detail[160];
-		snprintf(detail, sizeof(detail), "%s: %s", stage, line_problem(rc));
-		conn_fail(c, "%s", detail);
+		conn_fail(c, "%s: %s", stage, ft_line_problem(rc,
+		    "the server closed the connection"));
 		return -1;
 	}
 	if (ft_parse_error(line, &code, &msg) == 0) {

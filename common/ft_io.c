@@ -89,6 +89,18 @@ ft_read_line(struct ft_reader *r, char *line, int64_t deadline_ns,
 	return FT_LINE_OK;
 }
 
+const char *
+ft_line_problem(int rc, const char *on_eof)
+{
+	switch (rc) {
+	case FT_LINE_EOF: return on_eof;
+	case FT_LINE_TIMEOUT: return "timed out";
+	case FT_LINE_TOO_LONG: return "line too long";
+	case FT_LINE_INTR: return "the server is shutting down";
+	default: return strerror(errno);
+	}
+}
+
 size_t
 ft_reader_take(struct ft_reader *r, void *dst, size_t len)
 {

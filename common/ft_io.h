@@ -36,6 +36,9 @@ void ft_reader_init(struct ft_reader *r, int fd);
  * NULL and becomes non-zero while waiting, returns FT_LINE_INTR. */
 int ft_read_line(struct ft_reader *r, char *line, int64_t deadline_ns,
     volatile sig_atomic_t *stop);
+/* Why a read_line failed, for messages; on_eof names who closed. An
+ * interrupted read only happens when the server stops. */
+const char *ft_line_problem(int rc, const char *on_eof);
 /* Moves up to len already-buffered bytes out of the reader. */
 size_t ft_reader_take(struct ft_reader *r, void *dst, size_t len);
 

@@ -28,11 +28,18 @@ void
 ft_set_reason(struct ft_xfer *x, const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
 
 	va_start(ap, fmt);
-	vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
+	ft_set_reasonv(x, fmt, ap);
 	va_end(ap);
+}
+
+void
+ft_set_reasonv(struct ft_xfer *x, const char *fmt, va_list ap)
+{
+	char *p;
+
+	vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
 	/* Reasons go into tab-separated columns: keep them on one field. */
 	for (p = x->reason; *p; p++)
 		if (*p == '\t' || *p == '\n' || *p == '\r')

@@ -23,6 +23,7 @@
 #ifndef FT_LOG_H
 #define FT_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -70,5 +71,7 @@ int ft_log_write(const char *dir, const struct ft_test *t,
 /* Copies src into a reason field, truncating cleanly. */
 void ft_set_reason(struct ft_xfer *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void ft_set_reasonv(struct ft_xfer *x, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif

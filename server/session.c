@@ -76,13 +76,7 @@ set_state(struct session *c, enum ft_slot_state st)
 static const char *
 line_problem(int rc)
 {
-	switch (rc) {
-	case FT_LINE_EOF: return "the client disconnected";
-	case FT_LINE_TIMEOUT: return "timed out";
-	case FT_LINE_TOO_LONG: return "line too long";
-	case FT_LINE_INTR: return "the server is shutting down";
-	default: return strerror(errno);
-	}
+	return ft_line_problem(rc, "the client disconnected");
 }
 
 static void
@@ -252,8 +246,7 @@ await_start(struct session *c, const struct join_result *j, struct ft_xfer *x)
 		return -1;
 	}
 	if (rc != FT_LINE_OK) {
-		ft_set_reason(x, "before ready: %s", rc == FT_LINE_EOF ?
-		    "the client disconnected" : line_problem(rc));
+		ft_set_reason(x, "before ready: %s", line_problem(rc));
 		if (rc == FT_LINE_INTR)
 			ft_send_line(c->fd, "ERR %d the server is shutting down\n",
 			    FT_ERR_BUSY);
