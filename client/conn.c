@@ -175,11 +175,17 @@ test_size(const struct conn *c)
 
 static int
 receive_body(struct conn *c, struct ft_reader *in, struct store *st,
-    struct ft_sha256 *h, char *buf)
+    struct ft_sha256 *h)
 {
 	uint64_t size = c->offer.size, got = 0;
+	char *buf = malloc(RECV_BUF);
 	ssize_t n;
+	int rc = -1;
 
+	if (buf == NULL) {
+		conn_fail(c, "%s", "out of memory");
+		return -1;
+	}
 	while (got < size) {
 		size_t want = size - got < RECV_BUF ? size - got : RECV_BUF;
 		n = (ssize_t)ft_reader_take(in, buf, want);
@@ -199,20 +205,23 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 			else
 				conn_fail(c, "receive failed after %s: %s", d,
 				    strerror(errno));
-			return -1;
+			goto out;
 		}
 		if (got == 0)
 			c->first_ns = ft_mono_ns();
 		if (ft_sha256_update(h, buf, (size_t)n) < 0 ||
 		    ft_write_all(st->fd, buf, (size_t)n) < 0) {
 			conn_fail(c, "writing the file: %s", strerror(errno));
-			return -1;
+			goto out;
 		}
 		got += (uint64_t)n;
 		c->x.bytes = got;
 		atomic_store_explicit(&c->bytes, got, memory_order_relaxed);
 	}
-	return 0;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
 }
 
 /* Creates the file aside and reserves its size as soon as the offer
@@ -228,7 +237,6 @@ reserve(struct conn *c)
 		conn_fail(c, "%s", why);
 		return -1;
 	}
-	memcpy(c->part, c->st.part, sizeof(c->part));
 	return 0;
 }
 
@@ -239,7 +247,6 @@ receive(struct conn *c, struct ft_reader *in)
 	char line[FT_LINE_MAX + 1], hex[FT_SHA256_HEX];
 	struct store *st = &c->st;
 	struct ft_sha256 *h = NULL;
-	char *buf = NULL;
 	uint64_t size;
 	int rc = -1;
 
@@ -248,7 +255,7 @@ receive(struct conn *c, struct ft_reader *in)
 		return -1;
 	if (ft_parse_data(line, &size) < 0 || size != c->offer.size)
 		return conn_fail(c, "%s", "bad DATA line from the server"), -1;
-	if ((h = ft_sha256_new()) == NULL || (buf = malloc(RECV_BUF)) == NULL) {
+	if ((h = ft_sha256_new()) == NULL) {
 		conn_fail(c, "%s", "out of memory");
 		goto out;
 	}
@@ -260,12 +267,11 @@ receive(struct conn *c, struct ft_reader *in)
 			    (unsigned long long)c->x.bytes, 0);
 		if (u != 0)
 			goto out;
-	} else if (receive_body(c, in, st, h, buf) < 0)
+	} else if (receive_body(c, in, st, h) < 0)
 		goto out;
 	set_state(c, C_VERIFYING);
 	ft_sha256_final(h, hex);
 	h = NULL;
-	c->hash_ok = strcmp(hex, c->offer.sha256) == 0;
 	if (ft_send_line(c->fd, "DONE %llu %s\n", (unsigned long long)c->x.bytes,
 	    hex) < 0) {
 		conn_fail(c, "confirming: %s", strerror(errno));
@@ -273,7 +279,7 @@ receive(struct conn *c, struct ft_reader *in)
 	}
 	if (!c->cl->o.udp)
 		c->end_ns = ft_mono_ns();	/* first byte -> DONE sent */
-	if (!c->hash_ok) {
+	if (strcmp(hex, c->offer.sha256) != 0) {
 		conn_fail(c, "%s", "SHA-256 mismatch: the file is corrupt");
 		goto out;
 	}
@@ -286,9 +292,7 @@ receive(struct conn *c, struct ft_reader *in)
 out:
 	if (rc < 0)
 		store_discard(st);
-	c->part[0] = '\0';
 	ft_sha256_free(h);
-	free(buf);
 	return rc;
 }
 
@@ -365,11 +369,11 @@ conn_main(void *arg)
 	if (send_ready(c) == 0 && receive(c, &in) == 0)
 		finish(c, &in);
 out:
-	c->x.ns = c->end_ns > c->first_ns && c->first_ns ?
-	    c->end_ns - c->first_ns : (c->first_ns ? ft_mono_ns() - c->first_ns : 0);
+	/* First byte to the end; a failure counts until now. */
+	if (c->first_ns != 0)
+		c->x.ns = (c->end_ns ? c->end_ns : ft_mono_ns()) - c->first_ns;
 	if (c->st.fd >= 0)
 		store_discard(&c->st);	/* cancelled before the start */
-	c->part[0] = '\0';
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->udp_fd >= 0)

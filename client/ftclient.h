@@ -48,9 +48,7 @@ struct conn {
 	struct ft_offer offer;
 	struct ft_xfer x;		/* the outcome, as logged */
 	char path[4096];		/* final file name */
-	char part[4096];		/* while receiving: the file aside */
 	struct store st;		/* reserved when the offer arrives */
-	bool hash_ok;
 };
 
 struct client_opts {

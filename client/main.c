@@ -226,8 +226,9 @@ static struct client *interrupted_run;
 
 /* Ctrl-C or TERM: remove the files still being written (nothing half
  * written may stay behind, and each may hold 250 MB reserved), then die
- * of the same signal. unlink(2) is async-signal-safe; a name may race
- * with its rename, and then the unlink fails harmlessly. */
+ * of the same signal. unlink(2) is async-signal-safe; a store is open
+ * (fd >= 0) only until it is renamed or discarded, so a name may race
+ * with its rename at most, and then the unlink fails harmlessly. */
 static void
 on_interrupt(int sig)
 {
@@ -235,8 +236,8 @@ on_interrupt(int sig)
 	unsigned i;
 
 	for (i = 0; cl != NULL && i < cl->o.clients; i++)
-		if (cl->conns[i].part[0] != '\0')
-			unlink(cl->conns[i].part);
+		if (cl->conns[i].st.fd >= 0)
+			unlink(cl->conns[i].st.part);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
