@@ -299,7 +299,6 @@ static int
 hash_forward(struct receiver *r, unsigned n)
 {
 	unsigned i;
-	ssize_t got;
 
 	for (i = 0; i < n; i++)
 		if (r->batch_seq[i] == r->hash_next) {
@@ -316,10 +315,7 @@ hash_forward(struct receiver *r, unsigned n)
 		uint64_t off = (uint64_t)q * r->dsize, len = (uint64_t)k * r->dsize;
 		if (off + len > r->size)
 			len = r->size - off;
-		do
-			got = pread(r->file, r->scratch, len, (off_t)off);
-		while (got < 0 && errno == EINTR);
-		if (got != (ssize_t)len)
+		if (ft_pread_all(r->file, r->scratch, len, (off_t)off) < 0)
 			return -1;
 		ft_sha256_update(r->h, r->scratch, len);
 		r->hash_next += k;

@@ -185,6 +185,28 @@ ft_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 }
 
 int
+ft_pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(fd, p, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 ft_wait_readable(int fd, int64_t deadline_ns)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };

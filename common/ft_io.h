@@ -51,6 +51,8 @@ int ft_send_line(int fd, const char *fmt, ...)
 /* write(2)/pwrite(2) until done. Returns 0 or -1 with errno. */
 int ft_write_all(int fd, const void *buf, size_t len);
 int ft_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+/* pread(2) of exactly len bytes; -1 with errno (EIO at end of file). */
+int ft_pread_all(int fd, void *buf, size_t len, off_t off);
 /* Waits until fd is readable (POLLIN) or the deadline passes; 1, 0 on
  * timeout, -1 on error. */
 int ft_wait_readable(int fd, int64_t deadline_ns);

@@ -112,13 +112,11 @@ struct udp_job {
 	bool reliable;
 	uint32_t peer_rcvbuf;
 	int io_timeout_s;
-	void (*progress)(struct udp_job *, uint64_t bytes);
-	void *ctx;
+	uint64_t *progress;		/* bytes sent, for the stats dump */
 };
 /* Sends until the control connection has something to say (the DONE
  * line, normally) or the client goes silent. 0, or -1 with x->reason. */
-int udp_send_file(struct udp_job *job, struct ft_xfer *x, int64_t *done_ns);
-bool udp_tcp_readable(int fd);
+int udp_send_file(struct udp_job *job, struct ft_xfer *x);
 
 /* report.c */
 void report_complete_groups(struct server *s);

@@ -177,12 +177,6 @@ transfer(struct session *c, const struct served_file *f, struct ft_xfer *x)
 	x->ns = ft_mono_ns() - t0;	/* first byte sent -> confirmation */
 }
 
-static void
-udp_progress(struct udp_job *job, uint64_t bytes)
-{
-	((struct session *)job->ctx)->slot->bytes = bytes;
-}
-
 /* The client's UDP address: its TCP address with the port from READY. */
 static socklen_t
 client_udp_addr(struct session *c, struct sockaddr_storage *a)
@@ -203,8 +197,7 @@ transfer_udp(struct session *c, const struct served_file *f,
 	    .tcp_fd = c->fd, .in = &c->in, .file = f, .dsize = c->dsize,
 	    .xfer = c->xfer, .reliable = c->s->reliable,
 	    .peer_rcvbuf = c->rcvbuf, .io_timeout_s = c->s->io_timeout_s,
-	    .progress = udp_progress, .ctx = c };
-	int64_t done_ns;
+	    .progress = &c->slot->bytes };
 
 	set_state(c, FT_SLOT_SENDING);
 	/* Over UDP the ports logged are the data's, as a capture shows them. */
@@ -222,7 +215,7 @@ transfer_udp(struct session *c, const struct served_file *f,
 		    strerror(errno));
 		return;
 	}
-	if (udp_send_file(&job, x, &done_ns) < 0)
+	if (udp_send_file(&job, x) < 0)
 		return;
 	set_state(c, FT_SLOT_CONFIRMING);
 	confirm(c, f, x);

@@ -54,7 +54,7 @@ struct sender {
 	int64_t *sent_at;		/* by tx % SENT_RING */
 	int64_t min_rtt_ns;		/* 0 until the first sample */
 	uint32_t delay_judged_tx;	/* last tx a delay reaction covered */
-	uint32_t peer_max_tx, peer_unique;
+	uint32_t peer_max_tx;
 	uint32_t base_tx, base_rx;	/* where the last loss judgement ended */
 	bool peer_heard, peer_complete;
 	int64_t first_ns, last_data_ns, last_heard_ns, last_fin_ns;
@@ -142,25 +142,33 @@ next_to_send(struct sender *s, uint32_t *seq, bool *resent)
 	return false;
 }
 
-/* Reads a datagram's payload; a run of first-pass datagrams is one pread. */
+/* Reads the batch's payloads. Payload slots are dsize apart, as the
+ * datagrams are in the file, so a run of consecutive datagrams (the whole
+ * first pass, in practice) is one read. */
 static int
-load_payload(struct sender *s, uint32_t seq, uint8_t *dst, unsigned len)
+load_payloads(struct sender *s, const uint32_t *seqs, unsigned n)
 {
-	off_t off = (off_t)seq * s->job->dsize;
-	ssize_t n;
+	const struct udp_job *j = s->job;
+	unsigned i = 0, k;
+	size_t len;
 
-	do
-		n = pread(s->job->file->fd, dst, len, off);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len ? 0 : -1;
+	while (i < n) {
+		for (k = 0, len = 0; i + k < n && seqs[i + k] == seqs[i] + k; k++)
+			len += ft_dg_len(j->file->size, j->dsize, seqs[i + k]);
+		if (ft_pread_all(j->file->fd, s->payload + (size_t)i * j->dsize,
+		    len, (off_t)seqs[i] * j->dsize) < 0)
+			return -1;
+		i += k;
+	}
+	return 0;
 }
 
 static int
 send_batch(struct sender *s, unsigned room)
 {
 	struct udp_job *j = s->job;
+	uint32_t seq, seqs[BATCH_MAX];
 	unsigned n = 0, i, len;
-	uint32_t seq;
 	bool resent;
 	int sent;
 
@@ -170,8 +178,7 @@ send_batch(struct sender *s, unsigned room)
 		uint8_t *payload = s->payload + (size_t)n * j->dsize;
 		len = ft_dg_len(j->file->size, j->dsize, seq);
 		h.len = (uint16_t)len;
-		if (load_payload(s, seq, payload, len) < 0)
-			return -1;
+		seqs[n] = seq;
 		ft_dg_put_header(s->headers + n * FT_DG_HEADER, &h);
 		s->iov[2 * n] = (struct iovec){ s->headers + n * FT_DG_HEADER,
 		    FT_DG_HEADER };
@@ -189,6 +196,8 @@ send_batch(struct sender *s, unsigned room)
 	}
 	if (n == 0)
 		return 0;
+	if (load_payloads(s, seqs, n) < 0)
+		return -1;
 	if (s->first_ns == 0)
 		s->first_ns = ft_mono_ns();
 	for (i = 0; i < n; i += (unsigned)sent) {
@@ -206,7 +215,7 @@ send_batch(struct sender *s, unsigned room)
 		s->sent_at[(s->tx + i) % SENT_RING] = s->last_data_ns;
 	s->tx += n;
 	s->x->dgrams += n;
-	j->progress(j, s->x->bytes);
+	*j->progress = s->x->bytes;
 	return 1;
 }
 
@@ -332,7 +341,6 @@ take_status(struct sender *s, const struct ft_dg_status *st)
 	if (!s->peer_heard || st->max_tx != s->peer_max_tx)
 		s->last_progress_ns = ft_mono_ns();
 	s->peer_max_tx = st->max_tx;
-	s->peer_unique = st->unique;
 	s->peer_heard = true;
 	s->peer_complete = st->unique >= s->total;
 	s->x->dgrams_lost = st->max_tx + 1 - st->rx_count;
@@ -345,7 +353,7 @@ take_status(struct sender *s, const struct ft_dg_status *st)
 static void
 read_reports(struct sender *s)
 {
-	static struct ft_dg_status st;
+	struct ft_dg_status st;
 	struct sockaddr_storage from;
 	socklen_t fromlen;
 	uint8_t buf[FT_DG_STATUS_MAX + 64];
@@ -379,8 +387,11 @@ pass_done(const struct sender *s)
 	return s->next_seq >= s->total && s->want_count == 0;
 }
 
-/* Waits for a report, the DONE line, or the probe time. 1 when the
- * control connection has something to read. */
+enum { EV_REPORT = 1, EV_CONTROL = 2 };
+
+/* What became readable within wait_ns (0: only look): reports on the
+ * UDP socket, and on the control connection the DONE line (or an error),
+ * which ends the sending. One poll for both, once per batch. */
 static int
 wait_events(struct sender *s, int64_t wait_ns)
 {
@@ -391,18 +402,18 @@ wait_events(struct sender *s, int64_t wait_ns)
 	int ms = (int)(wait_ns / 1000000);
 
 	if (s->job->in->len > 0)
-		return 1;
-	if (poll(p, 2, ms < 1 ? 1 : ms) < 0)
+		return EV_CONTROL;
+	if (poll(p, 2, wait_ns > 0 && ms < 1 ? 1 : ms) <= 0)
 		return 0;
-	return p[1].revents != 0;
+	return (p[0].revents ? EV_REPORT : 0) | (p[1].revents ? EV_CONTROL : 0);
 }
 
 int
-udp_send_file(struct udp_job *job, struct ft_xfer *x, int64_t *done_ns)
+udp_send_file(struct udp_job *job, struct ft_xfer *x)
 {
 	struct sender s;
-	int64_t now;
-	int rc = -1;
+	int64_t now, done_ns;
+	int rc = -1, ev = 0;
 
 	if (sender_init(&s, job, x) < 0) {
 		ft_set_reason(x, "out of memory");
@@ -410,7 +421,10 @@ udp_send_file(struct udp_job *job, struct ft_xfer *x, int64_t *done_ns)
 	}
 	set_source(&s, &job->local);
 	for (;;) {
-		read_reports(&s);
+		if (ev & EV_REPORT)
+			read_reports(&s);
+		if (ev & EV_CONTROL)
+			break;
 		now = ft_mono_ns();
 		if (now - s.last_heard_ns > (int64_t)job->io_timeout_s * 1000000000LL) {
 			ft_set_reason(x, "the client stopped answering for %d s "
@@ -425,20 +439,20 @@ udp_send_file(struct udp_job *job, struct ft_xfer *x, int64_t *done_ns)
 				ft_set_reason(x, "sending: %s", strerror(errno));
 				goto out;
 			}
-			if (job->in->len == 0 && !udp_tcp_readable(job->tcp_fd))
-				continue;
-		} else if (now - s.last_fin_ns >= PROBE_NS &&
+			ev = wait_events(&s, 0);
+			continue;
+		}
+		if (now - s.last_fin_ns >= PROBE_NS &&
 		    (pass_done(&s) || now - s.last_progress_ns >= PROBE_NS))
 			send_fin(&s);	/* end of pass, or a stalled window */
-		if (wait_events(&s, pass_done(&s) || s.peer_complete ? PROBE_NS :
-		    PROBE_NS / 4) > 0)
-			break;		/* the DONE line (or an error) is there */
+		ev = wait_events(&s, pass_done(&s) || s.peer_complete ? PROBE_NS :
+		    PROBE_NS / 4);
 	}
 	rc = 0;
 out:
-	*done_ns = ft_mono_ns();
+	done_ns = ft_mono_ns();
 	x->ns = s.first_ns ? s.last_data_ns - s.first_ns : 0;
-	x->confirm_ns = s.first_ns ? *done_ns - s.first_ns : 0;
+	x->confirm_ns = s.first_ns ? done_ns - s.first_ns : 0;
 	if (rc == 0) {
 		/* The receiver's last report may trail its DONE: take it now
 		 * (after the clock stopped), or it would count as a stranger's
@@ -448,12 +462,4 @@ out:
 	}
 	sender_free(&s);
 	return rc;
-}
-
-bool
-udp_tcp_readable(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, 0) > 0;
 }
