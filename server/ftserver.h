@@ -78,7 +78,8 @@ void catalogue_print(struct server *s, FILE *out);
 /* group.c */
 struct join_result {
 	int group;
-	unsigned member, expected;
+	unsigned index;			/* in the group's member arrays */
+	unsigned member, expected;	/* the client's number, the group size */
 	int record;
 };
 /* The file a request would get: the open group's, or the requested one,

@@ -224,6 +224,7 @@ join_locked(struct server *s, const struct ft_request *req,
 		    "logged"), FT_ERR_BUSY;
 	G = group_at(s, g);
 	out->group = g;
+	out->index = G->joined;
 	out->expected = G->expected;
 	out->member = key != 0 && req->client >= 1 &&
 	    req->client <= G->expected ? req->client : G->joined + 1;
@@ -251,16 +252,16 @@ group_join(struct server *s, const struct ft_request *req,
 	return rc;
 }
 
-/* The member's index in the group's arrays (its join order). */
+/* The index of the member holding a record: for the master, which
+ * knows a dead worker's record but not its join order. */
 static unsigned
-member_index(struct server *s, const struct ft_group *G, int record)
+member_index(const struct ft_group *G, int record)
 {
 	unsigned m;
 
 	for (m = 0; m < G->joined; m++)
 		if (G->member_record[m] == record)
 			return m;
-	(void)s;
 	return 0;
 }
 
@@ -270,7 +271,7 @@ check_released(struct server *s, const struct join_result *j, bool timed_out,
     char *why, size_t whylen)
 {
 	struct ft_group *G = group_at(s, j->group);
-	unsigned m = member_index(s, G, j->record);
+	unsigned m = j->index;
 	int rc = 0;
 
 	ft_shm_lock(&s->shm->lock);
@@ -302,7 +303,7 @@ group_ready_wait(struct server *s, const struct join_result *j, char *why,
 	int rc;
 
 	ft_shm_lock(&s->shm->lock);
-	G->member_state[member_index(s, G, j->record)] = FT_MEMBER_READY;
+	G->member_state[j->index] = FT_MEMBER_READY;
 	group_settle(s, G);
 	ft_shm_unlock(&s->shm->lock);
 	clock_gettime(CLOCK_REALTIME, &deadline);
@@ -327,8 +328,7 @@ group_leave(struct server *s, const struct join_result *j, bool done)
 	struct ft_group *G = group_at(s, j->group);
 
 	ft_shm_lock(&s->shm->lock);
-	G->member_state[member_index(s, G, j->record)] =
-	    done ? FT_MEMBER_DONE : FT_MEMBER_GONE;
+	G->member_state[j->index] = done ? FT_MEMBER_DONE : FT_MEMBER_GONE;
 	s->shm->slots[s->slot].group = FT_NO_INDEX;
 	s->shm->slots[s->slot].record = FT_NO_INDEX;
 	group_settle(s, G);
@@ -347,7 +347,7 @@ group_member_died(struct server *s, int slot, const char *reason)
 	if (S->group == FT_NO_INDEX || S->record == FT_NO_INDEX)
 		goto out;
 	G = group_at(s, S->group);
-	m = member_index(s, G, S->record);
+	m = member_index(G, S->record);
 	if (G->member_state[m] != FT_MEMBER_DONE &&
 	    G->member_state[m] != FT_MEMBER_GONE) {
 		x = group_record(s, S->record);

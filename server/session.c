@@ -245,12 +245,13 @@ await_start(struct session *c, const struct join_result *j, struct ft_xfer *x)
 			    FT_ERR_BUSY);
 		return -1;
 	}
-	if (strcmp(line, "QUIT") == 0) {
+	rc = ft_parse_request(line, &req, &why_not);
+	if (rc == 0 && req.verb == FT_QUIT) {
 		ft_set_reason(x, "the client cancelled before the start");
 		ft_send_line(c->fd, "BYE ok\n");
 		return -1;
 	}
-	if (ft_parse_request(line, &req, &why_not) < 0 || req.verb != FT_READY ||
+	if (rc < 0 || req.verb != FT_READY ||
 	    (c->s->proto == FT_UDP) != (req.udp_port != 0)) {
 		ft_set_reason(x, "protocol error: expected READY%s",
 		    c->s->proto == FT_UDP ? " udp_port=N" : "");
