@@ -29,6 +29,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=contrib/stop.sh
+. contrib/stop.sh
 SERVER=server/ftserver
 CLIENT=client/ftclient
 FILE=${FT_BENCH_FILE:-250MB.bin}
@@ -47,39 +49,14 @@ iperf_pid=""
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ft-bench.XXXXXX")
 failed=0
 
-wait_exit() {
-	local pid=$1 seconds=$2 i
-	for ((i = 0; i < seconds * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
 
-# TERM, a second TERM (the server then stops its workers at once), KILL.
-stop_pid() {
-	local pid=$1 children
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-	children=$(pgrep -P "$pid" || true)
-	kill -TERM "$pid" 2>/dev/null || true
-	if ! wait_exit "$pid" 15; then
-		kill -TERM "$pid" 2>/dev/null || true
-		if ! wait_exit "$pid" 3; then
-			kill -KILL "$pid" 2>/dev/null || true
-			for c in $children; do
-				kill -KILL "$c" 2>/dev/null || true
-			done
-		fi
-	fi
-	wait "$pid" 2>/dev/null || true
-}
 
 # shellcheck disable=SC2317  # reached through the traps below
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	[[ -z $iperf_pid ]] || stop_pid "$iperf_pid"
-	[[ -z $server_pid ]] || stop_pid "$server_pid"
+	[[ -z $iperf_pid ]] || stop_pid "$iperf_pid" || true
+	[[ -z $server_pid ]] || stop_pid "$server_pid" || true
 	rm -rf "$tmp"
 	exit "$rc"
 }
@@ -121,7 +98,7 @@ iperf_ceiling() {
 		fi
 		out=""
 	done
-	stop_pid "$iperf_pid"
+	stop_pid "$iperf_pid" || true
 	iperf_pid=""
 	mbits=$(awk '/receiver/ { for (i = 2; i <= NF; i++)
 	    if ($i == "Mbits/sec") v = $(i - 1) } END { print v }' <<<"$out")
@@ -336,7 +313,7 @@ for PROTO in $PROTOS; do
 	for n in $RUNS; do
 		run_clients "$n"
 	done
-	stop_pid "$server_pid"
+	stop_pid "$server_pid" || true
 	server_pid=""
 done
 echo

@@ -14,6 +14,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=contrib/stop.sh
+. contrib/stop.sh
 SERVER=server/ftserver
 CLIENT=client/ftclient
 CLIENTS=${FT_DEMO_CLIENTS:-10}
@@ -53,40 +55,13 @@ wait_for_output() {
 	return 1
 }
 
-# Waits up to seconds for pid to exit; 0 if it did.
-wait_exit() {
-	local pid=$1 seconds=$2 i
-	for ((i = 0; i < seconds * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
 
-# SIGTERM (graceful: the server lets transfers finish), then a second TERM
-# (the server stops its workers at once), then KILL for the master and
-# the workers it leaves behind. Every wait is bounded.
+# Stops the server (see contrib/stop.sh); its exit status.
 stop_server() {
-	local pid=$server_pid workers status=0
+	local pid=$server_pid
 	[[ -n $pid ]] || return 0
 	server_pid=""
-	if kill -0 "$pid" 2>/dev/null; then
-		workers=$(pgrep -P "$pid" || true)
-		kill -TERM "$pid" 2>/dev/null || true
-		if ! wait_exit "$pid" "$STOP_WAIT_S"; then
-			echo "demo: the server did not stop within ${STOP_WAIT_S} s; TERM again" >&2
-			kill -TERM "$pid" 2>/dev/null || true
-			if ! wait_exit "$pid" 3; then
-				echo "demo: killing the server (pid $pid)" >&2
-				kill -KILL "$pid" 2>/dev/null || true
-				for w in $workers; do
-					kill -KILL "$w" 2>/dev/null || true
-				done
-			fi
-		fi
-	fi
-	wait "$pid" 2>/dev/null || status=$?
-	return "$status"
+	stop_pid "$pid" "$STOP_WAIT_S"
 }
 
 # shellcheck disable=SC2317  # reached through the traps below
