@@ -48,6 +48,7 @@ server_pid=""
 iperf_pid=""
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ft-bench.XXXXXX")
 failed=0
+runs_done=0
 
 
 
@@ -187,7 +188,8 @@ run_clients() {
 	local n=$1 label=${2:-} rc=0 timecmd=() line dir
 	local wall aggr stats tsv peak_w rss_c proc_s verified cmin cmed cmax
 	local logged
-	dir="$tmp/run-$PROTO-$n${label:+-$label}"
+	runs_done=$((runs_done + 1))	# a folder per run, repeats included
+	dir="$tmp/run-$runs_done-$PROTO-$n${label:+-$label}"
 	mkdir -p "$dir/recv" "$dir/logs"
 	[[ -x $GNU_TIME ]] && timecmd=("$GNU_TIME" -f '%M %e' -o "$dir/time")
 	reset_worker_peaks
