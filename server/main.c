@@ -159,8 +159,10 @@ open_udp_ports(struct server *s, const struct addrinfo *ai)
 
 	for (k = 0; k < (int)s->workers; k++) {
 		memcpy(&a, ai->ai_addr, ai->ai_addrlen);
-		if (s->bound_port + k + 1 > 65535)
-			return errno = EADDRNOTAVAIL, -1;
+		if (s->bound_port + k + 1 > 65535) {
+			errno = EADDRNOTAVAIL;
+			goto fail;
+		}
 		ft_addr_set_port(&a, (uint16_t)(s->bound_port + k + 1));
 		s->udp_fds[k] = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (s->udp_fds[k] < 0 ||
