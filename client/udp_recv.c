@@ -68,6 +68,20 @@ have(const struct receiver *r, uint32_t q)
 	return ft_bit_get(r->have, q);
 }
 
+/* Receive buffer i, one byte larger than a datagram to spot oversized
+ * ones, and the payload in it. */
+static size_t
+slot_size(const struct receiver *r)
+{
+	return r->dsize + FT_DG_HEADER + 1;
+}
+
+static uint8_t *
+slot_at(const struct receiver *r, unsigned i)
+{
+	return r->bufs + (size_t)i * slot_size(r);
+}
+
 int
 udp_open(struct conn *c, uint32_t *rcvbuf)
 {
@@ -117,7 +131,7 @@ receiver_init(struct receiver *r, struct conn *c, struct ft_reader *in,
 		r->status_every = STATUS_EVERY_MAX;
 	if (r->status_every < 1)
 		r->status_every = 1;
-	slot = r->dsize + FT_DG_HEADER + 1;	/* +1: spots oversized ones */
+	slot = slot_size(r);
 	r->batch = BATCH_BYTES / slot;
 	r->batch = r->batch < 4 ? 4 : r->batch > BATCH_MAX ? BATCH_MAX : r->batch;
 	r->have = calloc(r->total / 8 + 1, 1);
@@ -213,7 +227,7 @@ send_status(struct receiver *r)
 static uint32_t
 take_datagram(struct receiver *r, unsigned i, size_t n, int flags)
 {
-	uint8_t *buf = r->bufs + (size_t)i * (r->dsize + FT_DG_HEADER + 1);
+	uint8_t *buf = slot_at(r, i);
 	struct ft_dg_header h;
 	uint32_t total, tx;
 
@@ -278,8 +292,7 @@ write_batch(struct receiver *r, unsigned n)
 			continue;
 		}
 		for (k = 0; i + k < n && r->batch_seq[i + k] == r->batch_seq[i] + k; k++)
-			r->wiov[k] = (struct iovec){ r->bufs + (size_t)(i + k) *
-			    (r->dsize + FT_DG_HEADER + 1) + FT_DG_HEADER,
+			r->wiov[k] = (struct iovec){ slot_at(r, i + k) + FT_DG_HEADER,
 			    ft_dg_len(r->size, r->dsize, r->batch_seq[i + k]) };
 		off_t off = (off_t)r->batch_seq[i] * r->dsize;
 		size_t want = 0;
@@ -302,8 +315,7 @@ hash_forward(struct receiver *r, unsigned n)
 
 	for (i = 0; i < n; i++)
 		if (r->batch_seq[i] == r->hash_next) {
-			ft_sha256_update(r->h, r->bufs + (size_t)i * (r->dsize +
-			    FT_DG_HEADER + 1) + FT_DG_HEADER,
+			ft_sha256_update(r->h, slot_at(r, i) + FT_DG_HEADER,
 			    ft_dg_len(r->size, r->dsize, r->hash_next));
 			r->hash_next++;
 		}
@@ -326,11 +338,11 @@ hash_forward(struct receiver *r, unsigned n)
 static int
 read_batch(struct receiver *r)
 {
-	unsigned i, slot = r->dsize + FT_DG_HEADER + 1;
+	unsigned i;
 	int n;
 
 	for (i = 0; i < r->batch; i++) {
-		r->iov[i] = (struct iovec){ r->bufs + (size_t)i * slot, slot };
+		r->iov[i] = (struct iovec){ slot_at(r, i), slot_size(r) };
 		r->msgs[i].msg_hdr = (struct msghdr){ .msg_name = &r->from[i],
 		    .msg_namelen = sizeof(r->from[i]), .msg_iov = &r->iov[i],
 		    .msg_iovlen = 1, .msg_control = r->ctl[i],
