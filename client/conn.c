@@ -21,6 +21,15 @@
 #include <bsd/string.h>
 
 #define RECV_BUF (512u << 10)
+#define QUEUE_POLL_MS 500	/* a queued run asks again this often */
+
+/* Our lines are short and the server reads them; still, a server that
+ * stops reading must not hold a connection's thread past -t. */
+static int64_t
+send_deadline(const struct conn *c)
+{
+	return ft_deadline_ms(c->cl->o.timeout_s * 1000);
+}
 
 /* Publishes a state and wakes the main thread, which draws and waits. */
 static void
@@ -118,24 +127,164 @@ expect_line(struct conn *c, struct ft_reader *in, char *line, int timeout_s,
 	return 0;
 }
 
+enum asked { ASK_OFFER, ASK_QUEUED, ASK_BUSY, ASK_FAILED };
+
+/* The greeting: an ft server, with enough workers for the run. */
+static int
+check_greeting(struct conn *c, const char *line)
+{
+	struct ft_greeting g;
+	unsigned n = c->cl->o.clients;
+
+	if (ft_parse_greeting(line, &g) < 0)
+		return conn_fail(c, "%s", "not an ft server (bad greeting)"), -1;
+	if (g.workers != 0 && n > g.workers)
+		return conn_fail(c, "the server has %u workers: a test of %u "
+		    "connections can never start there", g.workers, n), -1;
+	return 0;
+}
+
+/* The GET goes out as soon as the connection is up, before the greeting
+ * is read: a server that sees connections from one address pile up
+ * without a request cuts the silent ones short, never ours. */
+static enum asked
+ask(struct conn *c, struct ft_reader *in, char *busy, size_t busylen)
+{
+	const struct client_opts *o = &c->cl->o;
+	char line[FT_LINE_MAX + 1];
+	struct ft_queued q;
+	const char *msg;
+	int code;
+
+	if (ft_send_line(c->fd, ft_deadline_ms(o->timeout_s * 1000), "GET %s "
+	    "group=%u client=%u run=%016llx proto=%s\n", o->file ? o->file :
+	    "-", o->clients, c->no, (unsigned long long)c->cl->run,
+	    o->udp ? "udp" : "tcp") < 0)
+		return conn_fail(c, "sending the request: %s", strerror(errno)),
+		    ASK_FAILED;
+	if (expect_line(c, in, line, o->timeout_s, "waiting for a worker") < 0 ||
+	    check_greeting(c, line) < 0)
+		return ASK_FAILED;
+	if (ft_read_line(in, line, ft_deadline_ms(o->timeout_s * 1000), NULL)
+	    != FT_LINE_OK)
+		return conn_fail(c, "%s", "waiting for the offer: no answer"),
+		    ASK_FAILED;
+	if (ft_parse_queued(line, &q) == 0) {
+		atomic_store(&c->ahead, q.ahead);
+		return ASK_QUEUED;
+	}
+	if (ft_parse_error(line, &code, &msg) == 0 && code == FT_ERR_BUSY) {
+		strlcpy(busy, msg, busylen);
+		return ASK_BUSY;
+	}
+	if (ft_parse_error(line, &code, &msg) == 0)
+		return conn_fail(c, "server: %s", msg), ASK_FAILED;
+	if (ft_parse_offer(line, &c->offer) < 0)
+		return conn_fail(c, "%s", "malformed offer from the server"),
+		    ASK_FAILED;
+	return ASK_OFFER;
+}
+
+/* Waits before asking again: until the deadline of this pause, or until
+ * another connection of the run is seated (the run's turn has come). */
+static void
+pause_before_asking(struct conn *c, int ms)
+{
+	struct client *cl = c->cl;
+	struct timespec t;
+	unsigned seen;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L)
+		t.tv_sec++, t.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&cl->mu);
+	seen = cl->seated;
+	while (cl->seated == seen &&
+	    pthread_cond_timedwait(&cl->cv, &cl->mu, &t) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&cl->mu);
+}
+
+static void
+note_seated(struct conn *c)
+{
+	pthread_mutex_lock(&c->cl->mu);
+	c->cl->seated++;
+	pthread_cond_broadcast(&c->cl->cv);
+	pthread_mutex_unlock(&c->cl->mu);
+}
+
+static int
+open_connection(struct conn *c, struct ft_reader *in)
+{
+	char why[FT_REASON_MAX];
+
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = connect_to(c->cl->o.host, c->cl->o.port, why, sizeof(why));
+	if (c->fd < 0) {
+		conn_fail(c, "%s", why);
+		return -1;
+	}
+	note_addresses(c);
+	set_receive_timeout(c->fd, c->cl->o.timeout_s);
+	ft_reader_init(in, c->fd);
+	return 0;
+}
+
+/* Until the run is seated: a run queued for its turn asks again every
+ * QUEUE_POLL_MS (up to --queue-timeout); a busy server is asked again
+ * with a growing pause (up to -t). */
+static int
+admission(struct conn *c, struct ft_reader *in)
+{
+	const struct client_opts *o = &c->cl->o;
+	int64_t busy_until = ft_deadline_ms(o->timeout_s * 1000), queued_until = 0;
+	char busy[FT_REASON_MAX];
+	bool was_queued = false;
+	int pause_ms = 250;
+
+	for (;;) {
+		if (open_connection(c, in) < 0)
+			return -1;
+		switch (ask(c, in, busy, sizeof(busy))) {
+		case ASK_OFFER:
+			if (was_queued)
+				note_seated(c);
+			return 0;
+		case ASK_FAILED:
+			return -1;
+		case ASK_QUEUED:
+			if (!was_queued)
+				queued_until = ft_deadline_ms(o->queue_timeout_s * 1000);
+			was_queued = true;
+			set_state(c, C_QUEUED);
+			if (ft_mono_ns() > queued_until)
+				return conn_fail(c, "still queued after %d s (%u runs "
+				    "ahead)", o->queue_timeout_s,
+				    atomic_load(&c->ahead)), -1;
+			pause_before_asking(c, QUEUE_POLL_MS);
+			break;
+		case ASK_BUSY:
+			if (ft_mono_ns() > busy_until)
+				return conn_fail(c, "server: %s (for %d s)", busy,
+				    o->timeout_s), -1;
+			pause_before_asking(c, pause_ms);
+			pause_ms = pause_ms >= 2000 ? 2000 : pause_ms * 2;
+			break;
+		}
+	}
+}
+
 static int
 handshake(struct conn *c, struct ft_reader *in)
 {
 	const struct client_opts *o = &c->cl->o;
-	char line[FT_LINE_MAX + 1];
 
-	if (expect_line(c, in, line, o->timeout_s, "waiting for a worker") < 0)
+	if (admission(c, in) < 0)
 		return -1;
-	if (strncmp(line, FT_PROTO_TAG " ", strlen(FT_PROTO_TAG) + 1) != 0)
-		return conn_fail(c, "%s", "not an ft server (bad greeting)"), -1;
-	if (ft_send_line(c->fd, "GET %s group=%u client=%u run=%016llx "
-	    "proto=%s\n", o->file ? o->file : "-", o->clients, c->no,
-	    (unsigned long long)c->cl->run, o->udp ? "udp" : "tcp") < 0)
-		return conn_fail(c, "sending the request: %s", strerror(errno)), -1;
-	if (expect_line(c, in, line, o->timeout_s, "waiting for the offer") < 0)
-		return -1;
-	if (ft_parse_offer(line, &c->offer) < 0)
-		return conn_fail(c, "%s", "malformed offer from the server"), -1;
 	/* K as the server numbered the test: with ftserver -n, one test
 	 * gathers clients from several machines or runs. Unless this run is
 	 * larger than the server's groups: then ours keeps names unique. */
@@ -263,17 +412,23 @@ receive(struct conn *c, struct ft_reader *in)
 	if (c->cl->o.udp) {
 		int u = udp_receive(c, in, st->fd, h);
 		if (u == 1)	/* raw losses: tell the server what we got */
-			ft_send_line(c->fd, "DONE %llu %064d\n",
+			ft_send_line(c->fd, send_deadline(c), "DONE %llu %064d\n",
 			    (unsigned long long)c->x.bytes, 0);
 		if (u != 0)
 			goto out;
 	} else if (receive_body(c, in, st, h) < 0)
 		goto out;
 	set_state(c, C_VERIFYING);
-	ft_sha256_final(h, hex);
-	h = NULL;
-	if (ft_send_line(c->fd, "DONE %llu %s\n", (unsigned long long)c->x.bytes,
-	    hex) < 0) {
+	rc = ft_sha256_final(h, hex);
+	h = NULL;	/* final frees it, whatever it returns */
+	if (rc < 0) {
+		conn_fail(c, "%s", "computing the SHA-256 failed");
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (ft_send_line(c->fd, send_deadline(c), "DONE %llu %s\n",
+	    (unsigned long long)c->x.bytes, hex) < 0) {
 		conn_fail(c, "confirming: %s", strerror(errno));
 		goto out;
 	}
@@ -318,7 +473,7 @@ send_ready(struct conn *c)
 	int rc;
 
 	if (!c->cl->o.udp)
-		rc = ft_send_line(c->fd, "READY\n");
+		rc = ft_send_line(c->fd, send_deadline(c), "READY\n");
 	else if ((c->udp_fd = udp_open(c, &rcvbuf)) < 0) {
 		conn_fail(c, "cannot open a UDP socket: %s", strerror(errno));
 		return -1;
@@ -327,7 +482,8 @@ send_ready(struct conn *c)
 		 * shows them. */
 		c->x.client_port = ft_local_port(c->udp_fd);
 		c->x.server_port = (uint16_t)c->offer.udp_port;
-		rc = ft_send_line(c->fd, "READY udp_port=%u rcvbuf=%u\n",
+		rc = ft_send_line(c->fd, send_deadline(c),
+		    "READY udp_port=%u rcvbuf=%u\n",
 		    c->x.client_port, rcvbuf);
 	}
 	if (rc < 0)
@@ -340,28 +496,19 @@ conn_main(void *arg)
 {
 	struct conn *c = arg;
 	struct ft_reader in;
-	char why[FT_REASON_MAX];
 	bool settled = false;
 
 	c->x.client_no = c->no;
-	c->fd = connect_to(c->cl->o.host, c->cl->o.port, why, sizeof(why));
-	if (c->fd < 0) {
-		conn_fail(c, "%s", why);
-		goto out;
-	}
-	note_addresses(c);
-	set_receive_timeout(c->fd, c->cl->o.timeout_s);
-	ft_reader_init(&in, c->fd);
 	if (handshake(c, &in) < 0)
 		goto out;
 	if (reserve(c) < 0) {
-		ft_send_line(c->fd, "QUIT\n");
+		ft_send_line(c->fd, send_deadline(c), "QUIT\n");
 		goto out;
 	}
 	set_state(c, C_WAITING);
 	settled = true;
 	if (settle_and_wait(c) < 0) {
-		ft_send_line(c->fd, "QUIT\n");
+		ft_send_line(c->fd, send_deadline(c), "QUIT\n");
 		conn_fail(c, "%s", "cancelled before the start");
 		goto out;
 	}
@@ -396,7 +543,7 @@ list_catalogue(const struct client_opts *o)
 		return 1;
 	}
 	ft_reader_init(&in, fd);
-	ft_send_line(fd, "LIST\n");
+	ft_send_line(fd, ft_deadline_ms(o->timeout_s * 1000), "LIST\n");
 	while ((rc = ft_read_line(&in, line, ft_deadline_ms(o->timeout_s * 1000),
 	    NULL)) == FT_LINE_OK) {
 		if (strncmp(line, "FILE ", 5) == 0)
@@ -404,7 +551,7 @@ list_catalogue(const struct client_opts *o)
 		if (strncmp(line, "END", 3) == 0)
 			break;
 	}
-	ft_send_line(fd, "QUIT\n");
+	ft_send_line(fd, ft_deadline_ms(o->timeout_s * 1000), "QUIT\n");
 	close(fd);
 	return rc == FT_LINE_OK ? 0 : 1;
 }

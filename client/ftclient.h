@@ -19,7 +19,8 @@
 #define FT_CLIENT_MAX 1024
 
 enum conn_state {
-	C_CONNECTING,	/* connecting, or queued until a worker takes it */
+	C_CONNECTING,	/* connecting, or waiting for a worker to take it */
+	C_QUEUED,	/* the server has no seats for the test yet */
 	C_WAITING,	/* accepted: waiting for the others / confirmation */
 	C_READY,	/* READY sent, waiting for the synchronized start */
 	C_RECEIVING,
@@ -44,6 +45,7 @@ struct conn {
 	int udp_fd;			/* UDP mode: where datagrams arrive */
 	_Atomic int state;		/* enum conn_state */
 	_Atomic uint64_t bytes;		/* received so far */
+	_Atomic unsigned ahead;		/* C_QUEUED: runs before ours */
 	int64_t first_ns, end_ns;	/* first byte, DONE sent */
 	struct ft_offer offer;
 	struct ft_xfer x;		/* the outcome, as logged */
@@ -57,7 +59,8 @@ struct client_opts {
 	const char *file;		/* NULL: the server's selection */
 	const char *out_dir, *logs_dir;
 	bool udp, yes, list;
-	int timeout_s;
+	int timeout_s;			/* each wait for the server */
+	int queue_timeout_s;		/* queued for a turn, at most */
 };
 
 struct client {
@@ -68,6 +71,7 @@ struct client {
 	pthread_cond_t cv;
 	int go;				/* 0 wait, 1 start, -1 cancel */
 	unsigned settled;		/* connections past the handshake */
+	unsigned seated;		/* ...of them seated after a queue */
 	struct timespec start_wall;
 	int64_t start_ns, end_ns;
 };
@@ -94,7 +98,6 @@ int store_open(struct store *st, const char *dir, unsigned k, unsigned n,
     uint64_t size, char *why, size_t whylen);
 int store_commit(struct store *st);
 void store_discard(struct store *st);
-int make_dirs(const char *path);
 
 /* view.c */
 const char *conn_state_name(int state);

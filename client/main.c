@@ -2,6 +2,7 @@
  * the server has taken them all, get the operator's go, start them
  * together, show progress, write the log and say how it went. */
 #include "ftclient.h"
+#include "ft_io.h"
 #include "ft_opt.h"
 #include "ft_time.h"
 
@@ -30,6 +31,7 @@ static const struct option long_options[] = {
 	{ "out", required_argument, NULL, 'o' },
 	{ "logs", required_argument, NULL, 'L' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "queue-timeout", required_argument, NULL, 'Q' },
 	{ "list", no_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -41,7 +43,7 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 "usage: ftclient -c N [-H HOST] [-P PORT] [-u] [-f NAME] [-y] [-o DIR]\n"
-"                [-L DIR] [-t SECONDS]\n"
+"                [-L DIR] [-t SECONDS] [--queue-timeout SECONDS]\n"
 "       ftclient --list [-H HOST] [-P PORT]\n"
 "Receives a file from ftserver over N connections that start together,\n"
 "verifies each copy by SHA-256 and logs the test.\n"
@@ -53,7 +55,9 @@ usage(int code)
 "  -y, --yes         start without asking for confirmation\n"
 "  -o, --out DIR     received files (default ArchivosRecibidos)\n"
 "  -L, --logs DIR    test logs (default Logs)\n"
-"  -t, --timeout S   wait for a worker / the start at most S (default 120)\n"
+"  -t, --timeout S   wait for each answer of the server at most S, and\n"
+"                    for a busy server at most S in all (default 120)\n"
+"      --queue-timeout S  wait queued for seats at most S (default 600)\n"
 "  -l, --list        print the server's catalogue and exit\n"
 "Exit status: 0 all verified, 1 a transfer failed, 2 misuse.\n",
 	    FT_CLIENT_MAX);
@@ -71,7 +75,7 @@ parse_options(struct client_opts *o, int argc, char **argv)
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:H:P:uf:yo:L:t:lhV",
+	while ((ch = getopt_long(argc, argv, "c:H:P:uf:yo:L:t:Q:lhV",
 	    long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->clients = (unsigned)number(optarg, 1, FT_CLIENT_MAX, "clients"); break;
@@ -90,6 +94,7 @@ parse_options(struct client_opts *o, int argc, char **argv)
 		case 'o': o->out_dir = optarg; break;
 		case 'L': o->logs_dir = optarg; break;
 		case 't': o->timeout_s = (int)number(optarg, 1, 86400, "timeout"); break;
+		case 'Q': o->queue_timeout_s = (int)number(optarg, 1, 86400, "queue timeout"); break;
 		case 'l': o->list = true; break;
 		case 'V': printf("ftclient %s\n", FT_VERSION); exit(0);
 		case 'h': usage(0);
@@ -298,7 +303,7 @@ main(int argc, char **argv)
 {
 	struct client cl = { .o = { .host = "127.0.0.1", .port = "5005",
 	    .out_dir = "ArchivosRecibidos", .logs_dir = "Logs",
-	    .timeout_s = 120 } };
+	    .timeout_s = 120, .queue_timeout_s = 600 } };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	int rc;
 
@@ -308,9 +313,9 @@ main(int argc, char **argv)
 	sigaction(SIGXFSZ, &ign, NULL);
 	if (cl.o.list)
 		return list_catalogue(&cl.o);
-	if (make_dirs(cl.o.out_dir) < 0)
+	if (ft_make_dirs(cl.o.out_dir) < 0)
 		err(1, "output folder %s", cl.o.out_dir);
-	if (make_dirs(cl.o.logs_dir) < 0)
+	if (ft_make_dirs(cl.o.logs_dir) < 0)
 		err(1, "logs folder %s", cl.o.logs_dir);
 	while (cl.run == 0)
 		if (getrandom(&cl.run, sizeof(cl.run), 0) != sizeof(cl.run))

@@ -12,24 +12,6 @@
 #include <unistd.h>
 
 int
-make_dirs(const char *path)
-{
-	char buf[4096], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return errno = ENAMETOOLONG, -1;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-int
 store_open(struct store *st, const char *dir, unsigned k, unsigned n,
     uint64_t size, char *why, size_t whylen)
 {

@@ -374,7 +374,7 @@ check_control(struct receiver *r)
 {
 	char line[FT_LINE_MAX + 1];
 	const char *msg;
-	int code, rc = ft_read_line(r->in, line, ft_mono_ns(), NULL);
+	int code, rc = ft_poll_line(r->in, line);
 
 	if (rc == FT_LINE_TIMEOUT)
 		return 0;

@@ -12,12 +12,13 @@
 static bool live;
 static unsigned drawn_lines;
 static int *shown_state;	/* plain mode: the last state printed */
+static unsigned *shown_ahead;	/* ...and the last queue position */
 
 const char *
 conn_state_name(int state)
 {
-	static const char *names[] = { "connecting", "waiting", "ready",
-	    "receiving", "verifying", "done", "failed" };
+	static const char *names[] = { "connecting", "queued", "waiting",
+	    "ready", "receiving", "verifying", "done", "failed" };
 
 	return state >= 0 && state <= C_FAILED ? names[state] : "?";
 }
@@ -26,10 +27,12 @@ void
 view_init(struct client *cl)
 {
 	static int states[FT_CLIENT_MAX];
+	static unsigned aheads[FT_CLIENT_MAX];
 	unsigned i;
 
 	live = isatty(STDOUT_FILENO) && getenv("FT_PLAIN") == NULL;
 	shown_state = states;
+	shown_ahead = aheads;
 	for (i = 0; i < cl->o.clients; i++)
 		states[i] = -1;
 }
@@ -48,12 +51,16 @@ draw_row(const struct conn *c, int64_t now)
 	uint64_t bytes = atomic_load(&c->bytes), size = c->offer.size;
 	int st = atomic_load(&c->state);
 	double secs = elapsed_s(c, now);
+	char note[64] = "";
 
+	if (st == C_QUEUED)
+		snprintf(note, sizeof(note), "queued: %u ahead",
+		    atomic_load(&c->ahead));
 	printf("\033[2K%4u  %-10s %6u  %12llu  %5.1f%%  %9.1f  %s\n", c->no,
 	    conn_state_name(st), c->x.client_port, (unsigned long long)bytes,
 	    size ? 100.0 * (double)bytes / (double)size : 0.0,
 	    secs > 0 ? (double)bytes / secs / 1e6 : 0.0,
-	    st == C_FAILED ? c->x.reason : "");
+	    st == C_FAILED ? c->x.reason : note);
 }
 
 static void
@@ -80,10 +87,15 @@ print_changes(struct client *cl)
 	for (i = 0; i < cl->o.clients; i++) {
 		struct conn *c = &cl->conns[i];
 		int st = atomic_load(&c->state);
-		if (st == shown_state[i])
+		unsigned ahead = atomic_load(&c->ahead);
+		if (st == shown_state[i] && (st != C_QUEUED ||
+		    ahead == shown_ahead[i]))
 			continue;
 		shown_state[i] = st;
-		if (st == C_FAILED)
+		shown_ahead[i] = ahead;
+		if (st == C_QUEUED)
+			printf("client %u: queued, %u ahead\n", c->no, ahead);
+		else if (st == C_FAILED)
 			printf("client %u: failed: %s\n", c->no, c->x.reason);
 		else if (st == C_DONE)
 			printf("client %u: done, %llu bytes, sha256 ok\n", c->no,

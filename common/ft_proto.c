@@ -276,3 +276,53 @@ ft_parse_data(const char *line, uint64_t *size)
 		return -1;
 	return parse_u64(line + 5, 10, INT64_MAX, size);
 }
+
+int
+ft_parse_greeting(const char *line, struct ft_greeting *g)
+{
+	char copy[1100], *save = NULL, *tok;
+	const char *v;
+	uint64_t n;
+
+	memset(g, 0, sizeof(*g));
+	if (strlen(line) >= sizeof(copy) ||
+	    strncmp(line, FT_PROTO_TAG " ", strlen(FT_PROTO_TAG) + 1) != 0)
+		return -1;
+	strcpy(copy, line);
+	for (tok = strtok_r(copy, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		if (strcmp(tok, "udp") == 0)
+			g->proto = FT_UDP;
+		else if ((v = value_of(tok, "workers")) != NULL) {
+			if (parse_u64(v, 10, FT_MAX_GROUP, &n) < 0)
+				return -1;
+			g->workers = (unsigned)n;
+		}
+	}
+	return 0;
+}
+
+int
+ft_parse_queued(const char *line, struct ft_queued *q)
+{
+	char copy[1100], *save = NULL, *tok;
+	const char *v;
+	uint64_t n;
+
+	memset(q, 0, sizeof(*q));
+	if (strlen(line) >= sizeof(copy) || strncmp(line, "QUEUED ", 7) != 0)
+		return -1;
+	strcpy(copy, line + 7);
+	for (tok = strtok_r(copy, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		unsigned *field = (v = value_of(tok, "ahead")) ? &q->ahead :
+		    (v = value_of(tok, "need")) ? &q->need :
+		    (v = value_of(tok, "free")) ? &q->free : NULL;
+		if (field == NULL)
+			continue;	/* a later server may add fields */
+		if (parse_u64(v, 10, FT_MAX_GROUP, &n) < 0)
+			return -1;
+		*field = (unsigned)n;
+	}
+	return 0;
+}

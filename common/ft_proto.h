@@ -60,6 +60,18 @@ struct ft_offer {
 	bool reliable;			/* mode=reliable (else raw) */
 };
 
+/* The server's first line: "FT/1 ftserver VERSION tcp|udp workers=N". */
+struct ft_greeting {
+	enum ft_proto_kind proto;
+	unsigned workers;		/* 0: not said (an older server) */
+};
+
+/* The answer to a GET whose test does not fit yet:
+ * "QUEUED ahead=K need=N free=F". */
+struct ft_queued {
+	unsigned ahead, need, free;
+};
+
 /* Parses one request line. On error returns -1 and sets *why to a
  * static, human-readable reason; ft_why_bad_name (compare the pointer)
  * when the file name is what is wrong. */
@@ -69,6 +81,8 @@ int ft_parse_request(const char *line, struct ft_request *req,
 /* Client side: "OK ..." and "ERR code message" lines. */
 int ft_parse_offer(const char *line, struct ft_offer *offer);
 int ft_parse_error(const char *line, int *code, const char **message);
+int ft_parse_greeting(const char *line, struct ft_greeting *g);
+int ft_parse_queued(const char *line, struct ft_queued *q);
 /* "DATA <size>" */
 int ft_parse_data(const char *line, uint64_t *size);
 

@@ -1,9 +1,8 @@
-/* catalogue.c: the files the server may send. The master lists the
- * folder at start and on SIGHUP; a worker serves a name only if it is in
- * that list, opens it relative to the folder without following symlinks,
- * and takes its SHA-256 from the shared cache (computed once per size and
- * mtime, by whichever worker needs it first). */
-#include "ftserver.h"
+/* catalogue.c: listing the files folder, and opening a file in it. Each
+ * process keeps its own handle on the folder; the segment holds the
+ * identity (device, inode) of the folder the master last listed, and a
+ * process whose handle is another folder opens the path again. */
+#include "catalogue.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,58 +15,101 @@
 
 #include <bsd/string.h>
 
+static int folder_fd = -1;
+static dev_t folder_dev;
+static ino_t folder_ino;
+
 static int
-compare_names(const void *a, const void *b)
+open_folder(const struct ft_conf *conf)
 {
-	return strcmp(((const struct ft_catalogue_entry *)a)->name,
-	    ((const struct ft_catalogue_entry *)b)->name);
+	struct stat st;
+	int fd = open(conf->files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (folder_fd >= 0)
+		close(folder_fd);
+	folder_fd = fd;
+	folder_dev = st.st_dev;
+	folder_ino = st.st_ino;
+	return 0;
 }
 
-/* Lists regular files with valid names (symlinks are not followed). */
-static unsigned
-list_dir(int dirfd, struct ft_catalogue_entry *out, unsigned max)
+/* Keeps out[] the n smallest names seen so far, sorted, at most max. */
+static void
+keep_smallest(struct ft_catalogue_entry *out, unsigned *n, unsigned max,
+    const char *name, uint64_t size)
 {
-	DIR *d;
+	unsigned lo = 0, hi = *n;
+
+	if (*n == max && strcmp(name, out[max - 1].name) >= 0)
+		return;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (strcmp(out[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (*n < max)
+		(*n)++;
+	memmove(&out[lo + 1], &out[lo], (*n - 1 - lo) * sizeof(out[0]));
+	strlcpy(out[lo].name, name, sizeof(out[lo].name));
+	out[lo].size = size;
+}
+
+/* Regular files with valid names (symlinks are not followed). */
+static unsigned
+list_folder(struct ft_catalogue_entry *out, unsigned max, unsigned *found)
+{
 	struct dirent *de;
 	struct stat st;
 	unsigned n = 0;
-	int fd = dup(dirfd);
+	int fd = dup(folder_fd);
+	DIR *d;
 
+	*found = 0;
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
 	rewinddir(d);
-	while ((de = readdir(d)) != NULL && n < max) {
-		if (!ft_name_valid(de->d_name))
-			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	while ((de = readdir(d)) != NULL) {
+		if (!ft_name_valid(de->d_name) ||
+		    fstatat(folder_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		strlcpy(out[n].name, de->d_name, sizeof(out[n].name));
-		out[n].size = (uint64_t)st.st_size;
-		n++;
+		(*found)++;
+		keep_smallest(out, &n, max, de->d_name, (uint64_t)st.st_size);
 	}
 	closedir(d);
-	qsort(out, n, sizeof(*out), compare_names);
 	return n;
 }
 
 int
-catalogue_scan(struct server *s)
+catalogue_scan(struct ft_shm *shm, const struct ft_conf *conf,
+    unsigned *found)
 {
 	static struct ft_catalogue_entry fresh[FT_MAX_FILES];
-	unsigned n = list_dir(s->files_dirfd, fresh, FT_MAX_FILES);
+	int opened = open_folder(conf), saved = errno;
+	unsigned n = opened < 0 ? (*found = 0) : list_folder(fresh,
+	    FT_MAX_FILES, found);
 
-	ft_shm_lock(&s->shm->lock);
-	memcpy(s->shm->catalogue, fresh, n * sizeof(fresh[0]));
-	s->shm->catalogue_count = n;
-	ft_shm_unlock(&s->shm->lock);
-	return (int)n;
+	ft_shm_lock(&shm->lock);
+	memcpy(shm->catalogue, fresh, n * sizeof(fresh[0]));
+	shm->catalogue_count = n;
+	shm->catalogue_dev = opened < 0 ? 0 : (uint64_t)folder_dev;
+	shm->catalogue_ino = opened < 0 ? 0 : (uint64_t)folder_ino;
+	ft_shm_unlock(&shm->lock);
+	errno = saved;
+	return opened < 0 ? -1 : (int)n;
 }
 
-/* Caller holds shm->lock. */
 bool
 catalogue_contains(struct ft_shm *shm, const char *name)
 {
@@ -82,7 +124,7 @@ catalogue_contains(struct ft_shm *shm, const char *name)
 /* Looks the hash up in the cache or computes it; under hash_lock so a
  * file is hashed once even when 25 workers ask for it together. */
 static int
-cached_sha256(struct server *s, const char *name, int fd,
+cached_sha256(struct ft_shm *shm, const char *name, int fd,
     const struct stat *st, char sha[FT_SHA256_HEX])
 {
 	struct ft_hash_entry *e, *victim = NULL;
@@ -90,9 +132,9 @@ cached_sha256(struct server *s, const char *name, int fd,
 	    st->st_mtim.tv_nsec;
 	int rc = 0, i;
 
-	ft_shm_lock(&s->shm->hash_lock);
+	ft_shm_lock(&shm->hash_lock);
 	for (i = 0; i < FT_MAX_FILES; i++) {
-		e = &s->shm->hash_cache[i];
+		e = &shm->hash_cache[i];
 		if (strcmp(e->name, name) == 0) {
 			victim = e;
 			break;
@@ -101,7 +143,7 @@ cached_sha256(struct server *s, const char *name, int fd,
 			victim = e;
 	}
 	if (victim == NULL)
-		victim = &s->shm->hash_cache[(unsigned)fd % FT_MAX_FILES];
+		victim = &shm->hash_cache[(unsigned)fd % FT_MAX_FILES];
 	if (strcmp(victim->name, name) == 0 &&
 	    victim->size == (uint64_t)st->st_size && victim->mtime_ns == mtime) {
 		memcpy(sha, victim->sha256, FT_SHA256_HEX);
@@ -111,35 +153,59 @@ cached_sha256(struct server *s, const char *name, int fd,
 		victim->mtime_ns = mtime;
 		memcpy(victim->sha256, sha, FT_SHA256_HEX);
 	}
-	ft_shm_unlock(&s->shm->hash_lock);
+	ft_shm_unlock(&shm->hash_lock);
 	return rc;
 }
 
-int
-catalogue_open(struct server *s, const char *name, struct served_file *f,
-    char *why, size_t whylen)
+/* Listed, and our folder handle is the folder that was listed. */
+static int
+check_listed(struct ft_shm *shm, const struct ft_conf *conf,
+    const char *name, char *why, size_t whylen)
 {
-	struct stat st;
+	uint64_t dev, ino;
 	bool listed;
 
-	if (!ft_name_valid(name))
-		return snprintf(why, whylen, "invalid file name"),
-		    FT_ERR_BAD_NAME;
-	ft_shm_lock(&s->shm->lock);
-	listed = catalogue_contains(s->shm, name);
-	ft_shm_unlock(&s->shm->lock);
+	ft_shm_lock(&shm->lock);
+	listed = catalogue_contains(shm, name);
+	dev = shm->catalogue_dev;
+	ino = shm->catalogue_ino;
+	ft_shm_unlock(&shm->lock);
 	if (!listed)
 		return snprintf(why, whylen, "no such file in the catalogue: %s",
 		    name), FT_ERR_NO_FILE;
-	f->fd = openat(s->files_dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if ((folder_fd < 0 || (uint64_t)folder_dev != dev ||
+	    (uint64_t)folder_ino != ino) && open_folder(conf) < 0)
+		return snprintf(why, whylen, "the files folder: %s",
+		    strerror(errno)), FT_ERR_NO_FILE;
+	if ((uint64_t)folder_dev != dev || (uint64_t)folder_ino != ino)
+		return snprintf(why, whylen, "the files folder changed since it "
+		    "was listed; the server rescans it on SIGHUP"), FT_ERR_NO_FILE;
+	return 0;
+}
+
+int
+catalogue_open(struct ft_shm *shm, const struct ft_conf *conf,
+    const char *name, struct served_file *f, char *why, size_t whylen)
+{
+	struct stat st;
+	int rc;
+
+	f->fd = -1;
+	if (!ft_name_valid(name))
+		return snprintf(why, whylen, "invalid file name"), FT_ERR_BAD_NAME;
+	if ((rc = check_listed(shm, conf, name, why, whylen)) != 0)
+		return rc;
+	/* O_NONBLOCK: a FIFO swapped in under a listed name must not hold
+	 * the worker in open(2); only a regular file goes on. */
+	f->fd = openat(folder_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
 	if (f->fd < 0 || fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(why, whylen, "cannot open %s: %s", name,
 		    f->fd < 0 ? strerror(errno) : "not a regular file");
 		goto fail;
 	}
-	if (cached_sha256(s, name, f->fd, &st, f->sha256) < 0) {
-		snprintf(why, whylen, "cannot read %s: %s", name,
-		    strerror(errno));
+	if (cached_sha256(shm, name, f->fd, &st, f->sha256) < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", name, strerror(errno));
 		goto fail;
 	}
 	strlcpy(f->name, name, sizeof(f->name));
@@ -152,12 +218,16 @@ fail:
 	return FT_ERR_NO_FILE;
 }
 
-void
-catalogue_print(struct server *s, FILE *out)
+char *
+catalogue_text(struct ft_shm *shm)
 {
-	struct ft_shm *shm = s->shm;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
 	unsigned i;
 
+	if (out == NULL)
+		return NULL;
 	ft_shm_lock(&shm->lock);
 	fprintf(out, "catalogue (%u files):\n", shm->catalogue_count);
 	for (i = 0; i < shm->catalogue_count; i++)
@@ -166,4 +236,9 @@ catalogue_print(struct server *s, FILE *out)
 		    '*' : ' ', shm->catalogue[i].name,
 		    (unsigned long long)shm->catalogue[i].size);
 	ft_shm_unlock(&shm->lock);
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

@@ -1,9 +1,17 @@
-/* main.c: ftserver's options and start-up: parse, open the catalogue
- * and the listening socket, create the shared segment, then hand over to
- * the master loop (which forks the workers). */
-#include "ftserver.h"
+/* main.c: ftserver's options and start-up: parse them into one const
+ * struct ft_conf, create the shared segment, open the catalogue and the
+ * sockets, then hand over to proc_run() (which forks the workers). Errors
+ * here end the program with err(3) before any worker exists: 2 for
+ * misuse, FT_EXIT_FATAL for a configuration that can never work. */
+#include "conf.h"
+#include "catalogue.h"
+#include "ft_shm.h"
+#include "proc.h"
+
 #include "ft_addr.h"
 #include "ft_dgram.h"
+#include "ft_event.h"
+#include "ft_io.h"
 #include "ft_opt.h"
 
 #include <err.h>
@@ -24,7 +32,8 @@
 
 extern char **environ;
 
-enum { OPT_PIDFILE = 256, OPT_IDLE, OPT_IO, OPT_GRACE };
+enum { OPT_PIDFILE = 256, OPT_IDLE, OPT_IO, OPT_TRANSFER, OPT_GRACE,
+    OPT_PER_ADDRESS };
 
 static const struct option long_options[] = {
 	{ "workers", required_argument, NULL, 'p' },
@@ -40,6 +49,8 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "io-timeout", required_argument, NULL, OPT_IO },
+	{ "transfer-timeout", required_argument, NULL, OPT_TRANSFER },
+	{ "per-address", required_argument, NULL, OPT_PER_ADDRESS },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "help", no_argument, NULL, 'h' },
@@ -53,7 +64,9 @@ usage(int code)
 	fprintf(code ? stderr : stdout,
 "usage: ftserver [-u] [-p WORKERS] [-P PORT] [-b ADDR] [-d DIR] [-L DIR]\n"
 "                [-f NAME] [-n CLIENTS] [-s BYTES] [-m raw|reliable]\n"
-"                [-t SECONDS] [--pidfile FILE]\n"
+"                [-t SECONDS] [--idle-timeout S] [--io-timeout S]\n"
+"                [--transfer-timeout S] [--per-address N] [--grace S]\n"
+"                [--pidfile FILE]\n"
 "Sends a file from DIR to groups of clients that start together.\n"
 "  -p, --workers N      worker processes, 1..%d (default 25)\n"
 "  -P, --port PORT      TCP port (default 5005; 0 picks a free one)\n"
@@ -61,13 +74,17 @@ usage(int code)
 "  -d, --files DIR      the catalogue folder (default files)\n"
 "  -L, --logs DIR       where test logs go (default Logs)\n"
 "  -f, --file NAME      file for the next tests (default: first in DIR)\n"
-"  -n, --clients N      connections per test (default 0: the client says)\n"
+"  -n, --clients N      connections per test, at most WORKERS (default 0:\n"
+"                       the client says)\n"
 "  -u, --udp            send over UDP (worker k owns port PORT+k)\n"
 "  -s, --datagram BYTES UDP payload, 512..65487 (default: the path MTU's)\n"
 "  -m, --mode MODE      UDP delivery: reliable (default) or raw\n"
-"  -t, --timeout SEC    a joined client must confirm ready within (60)\n"
+"  -t, --timeout SEC    a test must start within, from its first offer (60)\n"
 "      --idle-timeout S a new connection must send its request within (10)\n"
-"      --io-timeout S   a stalled transfer fails after (30)\n"
+"      --io-timeout S   a transfer without progress fails after (30)\n"
+"      --transfer-timeout S  a whole transfer must end within (600)\n"
+"      --per-address N  connections from one address that may wait to send\n"
+"                       their request; beyond, they must send it at once (8)\n"
 "      --grace S        on SIGTERM, transfers may finish within (30)\n"
 "      --pidfile FILE   write the master's pid there\n"
 "  -h, --help, -V, --version\n"
@@ -82,125 +99,155 @@ number(const char *arg, long long min, long long max, const char *what)
 	return ft_option_number(arg, min, max, what, usage);
 }
 
+static int
+seconds(const char *arg, const char *what)
+{
+	return (int)number(arg, 1, 86400, what);
+}
+
 static void
-parse_options(struct server *s, int argc, char **argv, const char **file)
+parse_mode(struct ft_conf *conf, const char *arg)
+{
+	if (strcmp(arg, "raw") != 0 && strcmp(arg, "reliable") != 0) {
+		warnx("mode %s: must be raw or reliable", arg);
+		usage(2);
+	}
+	conf->reliable = strcmp(arg, "reliable") == 0;
+}
+
+static void
+parse_option(struct ft_conf *conf, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'p': conf->workers = (unsigned)number(arg, 1, FT_MAX_WORKERS, "workers"); break;
+	case 'P': conf->port = (unsigned)number(arg, 0, 65535, "port"); break;
+	case 'b': conf->bind_addr = arg; break;
+	case 'd': conf->files_dir = arg; break;
+	case 'L': conf->logs_dir = arg; break;
+	case 'f': conf->file = arg; break;
+	case 'n': conf->group_size = (unsigned)number(arg, 0, FT_MAX_WORKERS, "clients"); break;
+	case 'u': conf->proto = FT_UDP; break;
+	case 's': conf->datagram = (unsigned)number(arg, 0, 1 << 30, "datagram"); break;
+	case 'm': parse_mode(conf, arg); break;
+	case 't': conf->ready_timeout_s = seconds(arg, "timeout"); break;
+	case OPT_IDLE: conf->idle_timeout_s = seconds(arg, "idle timeout"); break;
+	case OPT_IO: conf->io_timeout_s = seconds(arg, "io timeout"); break;
+	case OPT_TRANSFER: conf->transfer_timeout_s = seconds(arg, "transfer timeout"); break;
+	case OPT_GRACE: conf->grace_s = (int)number(arg, 0, 86400, "grace"); break;
+	case OPT_PER_ADDRESS: conf->per_address = (unsigned)number(arg, 1, FT_MAX_WORKERS, "per-address"); break;
+	case OPT_PIDFILE: conf->pidfile = arg; break;
+	case 'V': printf("ftserver %s\n", FT_VERSION); exit(0);
+	case 'h': usage(0);
+	default: usage(2);
+	}
+}
+
+/* Options, then what they must agree on. Misuse exits 2. */
+static void
+parse_options(struct ft_conf *conf, int argc, char **argv)
 {
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "p:P:b:d:L:f:n:us:m:t:hV",
-	    long_options, NULL)) != -1) {
-		switch (ch) {
-		case 'p': s->workers = (unsigned)number(optarg, 1, FT_MAX_WORKERS, "workers"); break;
-		case 'P': s->port = (unsigned)number(optarg, 0, 65535, "port"); break;
-		case 'b': s->bind_addr = optarg; break;
-		case 'd': s->files_dir = optarg; break;
-		case 'L': s->logs_dir = optarg; break;
-		case 'f': *file = optarg; break;
-		case 'n': s->group_size = (unsigned)number(optarg, 0, FT_MAX_WORKERS, "clients"); break;
-		case 'u': s->proto = FT_UDP; break;
-		case 's': s->datagram = (unsigned)number(optarg, 0, 1 << 30, "datagram"); break;
-		case 'm':
-			if (strcmp(optarg, "raw") != 0 && strcmp(optarg, "reliable") != 0) {
-				warnx("mode %s: must be raw or reliable", optarg);
-				usage(2);
-			}
-			s->reliable = strcmp(optarg, "reliable") == 0;
-			break;
-		case 't': s->ready_timeout_s = (int)number(optarg, 1, 86400, "timeout"); break;
-		case OPT_IDLE: s->idle_timeout_s = (int)number(optarg, 1, 86400, "idle timeout"); break;
-		case OPT_IO: s->io_timeout_s = (int)number(optarg, 1, 86400, "io timeout"); break;
-		case OPT_GRACE: s->grace_s = (int)number(optarg, 0, 86400, "grace"); break;
-		case OPT_PIDFILE: s->pidfile = optarg; break;
-		case 'V': printf("ftserver %s\n", FT_VERSION); exit(0);
-		case 'h': usage(0);
-		default: usage(2);
-		}
-	}
+	    long_options, NULL)) != -1)
+		parse_option(conf, ch, optarg);
 	if (optind != argc) {
 		warnx("unexpected argument: %s", argv[optind]);
 		usage(2);
 	}
+	if (conf->group_size > conf->workers)
+		errx(2, "clients %u: a test of %u connections needs %u workers, and "
+		    "there are %u (use -n %u or less, or -p %u)", conf->group_size,
+		    conf->group_size, conf->group_size, conf->workers,
+		    conf->workers, conf->group_size);
+	if (conf->datagram != 0 && (conf->datagram < FT_DG_MIN ||
+	    conf->datagram > FT_DG_MAX))
+		errx(2, "datagram size %u: must be %d..%d (the largest UDP payload "
+		    "less the %d-byte header)", conf->datagram, FT_DG_MIN,
+		    FT_DG_MAX, FT_DG_HEADER);
 }
 
 /* The line scripts wait for and parse: "listening on ADDR:PORT". */
 static void
-print_listening(struct server *s)
+print_listening(const struct ft_conf *conf, const struct ft_sockets *socks,
+    const struct ft_shm *shm)
 {
 	struct sockaddr_storage bound;
 	struct sockaddr *sa = (struct sockaddr *)&bound;
 	socklen_t len = sizeof(bound);
 	char host[NI_MAXHOST] = "?", udp[96] = "", dsize[32] = "auto (path MTU)";
 
-	getsockname(s->listen_fd, sa, &len);
-	getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-	if (s->datagram != 0)
-		snprintf(dsize, sizeof(dsize), "%u", s->datagram);
-	if (s->proto == FT_UDP)
+	if (getsockname(socks->listen_fd, sa, &len) < 0 ||
+	    getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+		err(FT_EXIT_FATAL, "the listening socket's address");
+	if (conf->datagram != 0)
+		snprintf(dsize, sizeof(dsize), "%u", conf->datagram);
+	if (conf->proto == FT_UDP)
 		snprintf(udp, sizeof(udp), ", %s, UDP ports %u-%u, datagram %s",
-		    s->reliable ? "reliable" : "raw", s->bound_port + 1,
-		    s->bound_port + s->workers, dsize);
-	printf("ftserver: listening on %s%s%s:%u (%s%s, %u workers, sending %s)\n",
-	    sa->sa_family == AF_INET6 ? "[" : "", host,
-	    sa->sa_family == AF_INET6 ? "]" : "", s->bound_port,
-	    ft_proto_name(s->proto), udp, s->workers,
-	    s->shm->config.selected[0] ? s->shm->config.selected : "nothing yet");
-	fflush(stdout);
+		    conf->reliable ? "reliable" : "raw", socks->bound_port + 1,
+		    socks->bound_port + conf->workers, dsize);
+	ft_out("ftserver: listening on %s%s%s:%u (%s%s, %u workers, sending "
+	    "%s)\n", sa->sa_family == AF_INET6 ? "[" : "", host,
+	    sa->sa_family == AF_INET6 ? "]" : "", socks->bound_port,
+	    ft_proto_name(conf->proto), udp, conf->workers,
+	    shm->config.selected[0] ? shm->config.selected : "nothing yet");
 }
 
 /* UDP mode: worker k (1-based) owns PORT+k. Bound here, before fork,
  * so a port in use is a clear start-up error and a respawned worker gets
  * its socket back from the master. -1 with errno on failure. */
 static int
-open_udp_ports(struct server *s, const struct addrinfo *ai)
+open_udp_ports(const struct ft_conf *conf, struct ft_sockets *socks,
+    const struct addrinfo *ai)
 {
 	struct sockaddr_storage a;
 	int k, rc, size = 4 << 20;
-	socklen_t len = sizeof(s->udp_sndbuf_got);
+	socklen_t len = sizeof(socks->udp_sndbuf_got);
 
-	for (k = 0; k < (int)s->workers; k++) {
+	for (k = 0; k < (int)conf->workers; k++) {
 		memcpy(&a, ai->ai_addr, ai->ai_addrlen);
-		if (s->bound_port + k + 1 > 65535) {
+		if (socks->bound_port + k + 1 > 65535) {
 			errno = EADDRNOTAVAIL;
 			goto fail;
 		}
-		ft_addr_set_port(&a, (uint16_t)(s->bound_port + k + 1));
-		s->udp_fds[k] = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (s->udp_fds[k] < 0 ||
-		    bind(s->udp_fds[k], (struct sockaddr *)&a, ai->ai_addrlen) < 0)
+		ft_addr_set_port(&a, (uint16_t)(socks->bound_port + k + 1));
+		socks->udp_fds[k] = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (socks->udp_fds[k] < 0 ||
+		    bind(socks->udp_fds[k], (struct sockaddr *)&a, ai->ai_addrlen) < 0 ||
+		    setsockopt(socks->udp_fds[k], SOL_SOCKET, SO_SNDBUF, &size,
+		    sizeof(size)) < 0 || getsockopt(socks->udp_fds[k], SOL_SOCKET,
+		    SO_SNDBUF, &socks->udp_sndbuf_got, &len) < 0)
 			goto fail;
-		setsockopt(s->udp_fds[k], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-		getsockopt(s->udp_fds[k], SOL_SOCKET, SO_SNDBUF, &s->udp_sndbuf_got,
-		    &len);
 	}
-	s->udp_sndbuf_asked = (uint32_t)size;
+	socks->udp_sndbuf_asked = (uint32_t)size;
 	return 0;
 fail:
 	rc = errno;
 	for (; k >= 0; k--)
-		if (s->udp_fds[k] >= 0)
-			close(s->udp_fds[k]);
+		if (socks->udp_fds[k] >= 0)
+			close(socks->udp_fds[k]);
 	for (k = 0; k < FT_MAX_WORKERS; k++)
-		s->udp_fds[k] = -1;
+		socks->udp_fds[k] = -1;
 	errno = rc;
 	return -1;
 }
 
 static int
-tcp_listener(struct server *s, const struct addrinfo *ai)
+tcp_listener(struct ft_sockets *socks, const struct addrinfo *ai)
 {
 	int one = 1;
 
-	s->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->listen_fd < 0)
+	socks->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (socks->listen_fd < 0)
 		err(FT_EXIT_FATAL, "socket");
-	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* A deep backlog: connections beyond the workers wait their turn. */
-	if (bind(s->listen_fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
-	    listen(s->listen_fd, 1024) < 0) {
-		close(s->listen_fd);
+	if (setsockopt(socks->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) < 0 || bind(socks->listen_fd, ai->ai_addr,
+	    ai->ai_addrlen) < 0 || listen(socks->listen_fd, 1024) < 0) {
+		close(socks->listen_fd);
 		return -1;
 	}
-	s->bound_port = ft_local_port(s->listen_fd);
+	socks->bound_port = ft_local_port(socks->listen_fd);
 	return 0;
 }
 
@@ -208,7 +255,7 @@ tcp_listener(struct server *s, const struct addrinfo *ai)
  * workers' UDP ports; with -P 0, tries other ports until PORT+1..PORT+N
  * are free too. Exits on failure. */
 static void
-open_listener(struct server *s)
+open_listener(const struct ft_conf *conf, struct ft_sockets *socks)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 	    .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
@@ -216,56 +263,62 @@ open_listener(struct server *s)
 	char port[8];
 	int rc, attempt;
 
-	snprintf(port, sizeof(port), "%u", s->port);
-	if ((rc = getaddrinfo(s->bind_addr, port, &hints, &ai)) != 0)
-		errx(FT_EXIT_FATAL, "bind address %s: %s", s->bind_addr,
+	snprintf(port, sizeof(port), "%u", conf->port);
+	if ((rc = getaddrinfo(conf->bind_addr, port, &hints, &ai)) != 0)
+		errx(FT_EXIT_FATAL, "bind address %s: %s", conf->bind_addr,
 		    gai_strerror(rc));
 	for (attempt = 0; attempt < 50; attempt++) {
-		if (tcp_listener(s, ai) < 0)
+		if (tcp_listener(socks, ai) < 0)
 			err(FT_EXIT_FATAL, "cannot listen on %s port %s",
-			    s->bind_addr, port);
-		if (s->proto == FT_TCP || open_udp_ports(s, ai) == 0)
+			    conf->bind_addr, port);
+		if (conf->proto == FT_TCP || open_udp_ports(conf, socks, ai) == 0)
 			break;
-		if (s->port != 0)
-			err(FT_EXIT_FATAL, "UDP ports %u..%u on %s", s->port + 1,
-			    s->port + s->workers, s->bind_addr);
-		close(s->listen_fd);
+		if (conf->port != 0)
+			err(FT_EXIT_FATAL, "UDP ports %u..%u on %s", conf->port + 1,
+			    conf->port + conf->workers, conf->bind_addr);
+		close(socks->listen_fd);
 	}
 	if (attempt == 50)
 		errx(FT_EXIT_FATAL, "found no free run of %u UDP ports",
-		    s->workers);
+		    conf->workers);
 	freeaddrinfo(ai);
-	print_listening(s);
 }
 
 static void
-open_catalogue(struct server *s, const char *file)
+open_logs(const struct ft_conf *conf)
 {
 	struct stat st;
 
-	s->files_dirfd = open(s->files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->files_dirfd < 0)
-		err(FT_EXIT_FATAL, "files folder %s (run 'make files' or use -d)",
-		    s->files_dir);
-	if (mkdir(s->logs_dir, 0755) < 0 && errno != EEXIST)
-		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
-	if (stat(s->logs_dir, &st) < 0)
-		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
+	if (ft_make_dirs(conf->logs_dir) < 0 || stat(conf->logs_dir, &st) < 0)
+		err(FT_EXIT_FATAL, "logs folder %s", conf->logs_dir);
 	if (!S_ISDIR(st.st_mode)) {	/* mkdir's EEXIST covers files too */
 		errno = ENOTDIR;
-		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
+		err(FT_EXIT_FATAL, "logs folder %s", conf->logs_dir);
 	}
-	if (access(s->logs_dir, W_OK) < 0)
-		err(FT_EXIT_FATAL, "logs folder %s", s->logs_dir);
-	catalogue_scan(s);
-	if (file != NULL && !catalogue_contains(s->shm, file))
+	if (access(conf->logs_dir, W_OK) < 0)
+		err(FT_EXIT_FATAL, "logs folder %s", conf->logs_dir);
+}
+
+static void
+open_catalogue(const struct ft_conf *conf, struct ft_shm *shm)
+{
+	const char *file = conf->file;
+	unsigned found;
+	int served = catalogue_scan(shm, conf, &found);
+
+	if (served < 0)
+		err(FT_EXIT_FATAL, "files folder %s (run 'make files' or use -d)",
+		    conf->files_dir);
+	if (found > (unsigned)served)
+		log_warn("files folder %s: %u files, only the first %d by name "
+		    "are served", conf->files_dir, found, served);
+	if (file != NULL && !catalogue_contains(shm, file))
 		errx(FT_EXIT_FATAL, "%s is not in the catalogue %s", file,
-		    s->files_dir);
-	if (file == NULL && s->shm->catalogue_count > 0)
-		file = s->shm->catalogue[0].name;
+		    conf->files_dir);
+	if (file == NULL && shm->catalogue_count > 0)
+		file = shm->catalogue[0].name;
 	if (file != NULL)
-		strlcpy(s->shm->config.selected, file,
-		    sizeof(s->shm->config.selected));
+		strlcpy(shm->config.selected, file, sizeof(shm->config.selected));
 }
 
 static struct pidfh *starting_pidfile;
@@ -277,53 +330,62 @@ remove_unwritten_pidfile(void)
 		pidfile_remove(starting_pidfile);
 }
 
+/* First, so a second server on the same pidfile stops here; until the
+ * start is complete, a fatal error removes the (empty) file again. */
+static struct pidfh *
+open_pidfile(const char *path)
+{
+	struct pidfh *pfh;
+	pid_t other;
+
+	if (path == NULL)
+		return NULL;
+	if ((pfh = pidfile_open(path, 0644, &other)) == NULL) {
+		if (errno == EEXIST)
+			errx(FT_EXIT_FATAL, "already running as pid %d (%s)",
+			    (int)other, path);
+		err(FT_EXIT_FATAL, "pidfile %s", path);
+	}
+	starting_pidfile = pfh;
+	if (atexit(remove_unwritten_pidfile) != 0)
+		errx(FT_EXIT_FATAL, "atexit");
+	return pfh;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct server s = {
+	static struct ft_conf conf = {
 		.workers = 25, .port = 5005, .bind_addr = "0.0.0.0",
 		.files_dir = "files", .logs_dir = "Logs", .proto = FT_TCP,
 		.reliable = true, .ready_timeout_s = 60, .idle_timeout_s = 10,
-		.io_timeout_s = 30, .grace_s = 30, .slot = -1,
+		.io_timeout_s = 30, .transfer_timeout_s = 600, .grace_s = 30,
+		.per_address = 8,
 	};
-	const char *file = NULL;
-	struct pidfh *pfh = NULL;
-	pid_t other;
-	int rc;
+	static struct ft_sockets socks;
+	struct ft_shm *shm;
+	struct pidfh *pfh;
+	int rc, k;
 
 	setproctitle_init(argc, argv, environ);
-	parse_options(&s, argc, argv, &file);
-	/* First, so a second server on the same pidfile stops here; until the
-	 * start is complete, a fatal error removes the (empty) file again. */
-	if (s.pidfile && (pfh = pidfile_open(s.pidfile, 0644, &other)) == NULL) {
-		if (errno == EEXIST)
-			errx(FT_EXIT_FATAL, "already running as pid %d (%s)",
-			    (int)other, s.pidfile);
-		err(FT_EXIT_FATAL, "pidfile %s", s.pidfile);
-	}
-	starting_pidfile = pfh;
-	atexit(remove_unwritten_pidfile);
-	for (int k = 0; k < FT_MAX_WORKERS; k++)
-		s.udp_fds[k] = -1;
-	if (s.datagram != 0 && (s.datagram < FT_DG_MIN || s.datagram > FT_DG_MAX))
-		errx(2, "datagram size %u: must be %d..%d (the largest UDP payload "
-		    "less the %d-byte header)", s.datagram, FT_DG_MIN, FT_DG_MAX,
-		    FT_DG_HEADER);
-	if ((s.shm = ft_shm_create()) == NULL)
+	parse_options(&conf, argc, argv);
+	pfh = open_pidfile(conf.pidfile);
+	for (k = 0; k < FT_MAX_WORKERS; k++)
+		socks.udp_fds[k] = -1;
+	if ((shm = ft_shm_create()) == NULL)
 		err(FT_EXIT_FATAL, "shared memory");
-	s.shm->config.workers = s.workers;
-	s.shm->config.group_size = s.group_size;
-	s.shm->config.proto = s.proto;
-	open_catalogue(&s, file);
-	open_listener(&s);
-	if (pipe2(s.wake_fd, O_NONBLOCK | O_CLOEXEC) < 0)
-		err(FT_EXIT_FATAL, "pipe");
-	if (pfh)
-		pidfile_write(pfh);
+	shm->config.group_size = conf.group_size;
+	ft_event_setup("ftserver", &shm->events);
+	open_logs(&conf);
+	open_catalogue(&conf, shm);
+	open_listener(&conf, &socks);
+	print_listening(&conf, &socks, shm);
+	if (pfh && pidfile_write(pfh) < 0)
+		err(FT_EXIT_FATAL, "pidfile %s", conf.pidfile);
 	starting_pidfile = NULL;
-	rc = master_run(&s);
+	rc = proc_run(&conf, &socks, shm);
 	if (pfh)
 		pidfile_remove(pfh);
-	ft_shm_destroy(s.shm);
+	ft_shm_destroy(shm);
 	return rc;
 }

@@ -41,8 +41,9 @@ for verb in READY "DONE 1 $(sha_of "$CAT/one.bin")"; do
 	raw_close
 done
 
-# A proper GET, then garbage instead of READY: refused, and the server's
-# log records the connection as failed.
+# A proper GET, then garbage instead of READY: refused; the test never
+# started, so the server's event log says why, and no log pair is written.
+logs_before=$(server_logs_count)
 raw_open
 raw_send "GET one.bin"
 raw_read offer
@@ -51,7 +52,9 @@ raw_send "HELLO"
 raw_read reply
 is "$reply" "ERR 400 expected READY" "garbage instead of READY: ERR 400 expected READY"
 raw_close
-ok "the server logs that test" wait_server_row $'\tone\\.bin\t.*\tno\tprotocol error: expected READY\t'
+ok "the event log says the test never started, and why" \
+    wait_event 'test [0-9]+ never started: .*\(one\.bin, 1 of 1 connections; the last one: protocol error: expected READY\)'
+is "$(server_logs_count)" "$logs_before" "...and no test log was written for it"
 transfer_ok after-bad-ready 2 odd.bin
 
 stop_server

@@ -7,8 +7,8 @@
 start_server -p 3
 client toolarge -c 5 -y -f 64k.bin -o "$T/toolarge-out" -L "$T/toolarge-logs"
 is "$CLIENT_RC" 1 "5 connections against 3 workers: exit 1"
-file_like "$T/toolarge.out" 'a group of 5 connections exceeds the 3 workers' \
-    "...saying the group exceeds the workers"
+file_like "$T/toolarge.out" 'the server has 3 workers: a test of 5 connections can never start there' \
+    "...saying the test exceeds the workers (from the greeting)"
 is "$(ls -A "$T/toolarge-out" 2>/dev/null)" "" "...and leaving no file"
 transfer_ok as-many-as-workers 3 odd.bin
 stop_server

@@ -54,8 +54,8 @@ kill -KILL "$victim"
 raw_read reply 10
 is "$reply" "" "the killed worker's connection is closed"
 raw_close
-ok "the master logs the test, with the worker's death as the reason" \
-    wait_server_row $'\tone\\.bin\t.*\tno\tworker [0-9]+ \\(pid '"$victim"$'\\) killed by signal 9'
+ok "the event log says the test never started, with the worker's death as the reason" \
+    wait_event "test [0-9]+ never started: .*the last one: worker [0-9]+ \\(pid $victim\\) killed by signal 9"
 three_workers_without() { [ "$(pgrep -P "$SERVER_PID" | grep -vcx "$1")" = 3 ]; }
 ok "a new worker takes the slot" wait_for 10 three_workers_without "$victim"
 file_like "$SERVER_ERR" "worker [0-9]+ \\(pid $victim\\) killed by signal 9" "stderr says which worker died"
@@ -67,7 +67,8 @@ kill -HUP "$SERVER_PID"
 ok "HUP: the catalogue is rescanned" wait_for 10 grep -qs 'catalogue rescanned, 6 files' "$SERVER_ERR"
 transfer_ok after-hup 1 new.bin
 
-# TERM while a test is gathering: it is logged, and the server exits 0.
+# TERM while a test is gathering: it never started, so the event log
+# says so (no log pair), and the server exits 0.
 raw_open
 raw_send "GET odd.bin group=2"
 raw_read offer
@@ -78,8 +79,9 @@ stop_server
 left=
 for p in $pids_before; do alive "$p" && left+=" $p"; done
 is "$left" "" "TERM: none of the workers ($pids_before) is left"
-ok "TERM: the gathering test was logged before the exit" \
-    test "$(count_lines 'test done:' "$SERVER_OUT")" -gt "$logged_before"
-file_like "$(server_log 5)" 'before ready: the server is shutting down' "TERM: its log says the server was shutting down"
+is "$(count_lines 'test done:' "$SERVER_OUT")" "$logged_before" \
+    "TERM: no log pair for the gathering test"
+file_like "$SERVER_ERR" 'test [0-9]+ never started: .*\(odd\.bin, 1 of 2 connections; the last one: before ready: the server is shutting down\)' \
+    "TERM: the event log says it never started, as the server was shutting down"
 raw_close
 done_testing

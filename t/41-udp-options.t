@@ -57,7 +57,8 @@ raw_send "READY"
 raw_read reply
 like "$reply" '^ERR 400 expected READY udp_port=N' "READY without udp_port: ERR 400"
 raw_close
-ok "the server logs it" wait_server_row $'\t64k\\.bin\t.*\tno\tprotocol error: expected READY udp_port=N\t'
+ok "the event log says the test never started, and why" \
+    wait_event 'test [0-9]+ never started: .*\(64k\.bin, 1 of 1 connections; the last one: protocol error: expected READY udp_port=N\)'
 
 raw_open
 raw_send "GET 64k.bin group=1 proto=tcp"

@@ -71,6 +71,19 @@ client udp-still -u -c 3 -y -f odd.bin -o "$T/udp-still-out" -L "$T/udp-still-lo
 is "$CLIENT_RC" 0 "the UDP server holding the ports still serves"
 stop_server
 
+# A worker whose setup can never work (simulated: FTSERVER_FAULT, read only
+# by the workers) exits with the no-respawn code; the master stops with
+# exit 3 rather than fork-storm, says why, and leaves nothing running.
+(exec env FTSERVER_FAULT=worker-setup timeout -k 2 10 "$SERVER_BIN" -p 3 -P 0 \
+    "${B[@]}" -d "$CAT" >"$T/wfatal.out" 2>&1)
+is "$?" 3 "a worker's fatal setup: the server exits 3"
+file_like "$T/wfatal.out" "worker [0-9]: error: worker_fatal: signal handling: this worker can never work; not to be respawned" \
+    "...a worker says it can never work"
+file_like "$T/wfatal.out" "master: error: .*a worker's setup can never work; stopping" \
+    "...and the master that it stops"
+ok "...without respawning the workers (at most 3 such deaths)" \
+    test "$(grep -c 'can never work; not to be respawned' "$T/wfatal.out")" -le 3
+
 # Misuse is 2, not 3.
 timeout -k 2 5 "$SERVER_BIN" -p 0 -P 0 "${B[@]}" -d "$CAT" >"$T/misuse.out" 2>&1
 is "$?" 2 "misuse (-p 0): exit 2, distinct from 3"

@@ -250,6 +250,19 @@ wait_server_row() {
 	ROW=$(grep -rhE --include='*.tsv' -- "$1" "$SLOGS" | head -1)
 }
 
+# wait_event ERE: waits (bounded) until a line of the server's event log
+# (its stderr) matches, and puts the first such line in EVENT. A test
+# that never started is one such line ("test N never started: ..."),
+# not a log pair.
+wait_event() {
+	EVENT=
+	wait_for 20 grep -qE -- "$1" "$SERVER_ERR" || return 1
+	EVENT=$(grep -E -- "$1" "$SERVER_ERR" | head -1)
+}
+
+# server_logs_count: how many test logs (.txt) the server wrote.
+server_logs_count() { find "$SLOGS" -name '*-log*.txt' 2>/dev/null | grep -c .; }
+
 # row_field ROW COLUMN: one field of a server .tsv row, by column name.
 row_field() {
 	local header

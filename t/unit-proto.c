@@ -388,6 +388,70 @@ check_data(const struct data_case *c)
 		is_uint(c->size, size, "'%s': size", show(c->line));
 }
 
+struct greeting_case {
+	const char *line;
+	int rc;
+	enum ft_proto_kind proto;
+	unsigned workers;
+};
+
+static const struct greeting_case greetings[] = {
+	{ "FT/1 ftserver 1.0.0 tcp workers=25", 0, FT_TCP, 25 },
+	{ "FT/1 ftserver 1.0.0 udp workers=1", 0, FT_UDP, 1 },
+	{ "FT/1 ftserver 0.9 tcp", 0, FT_TCP, 0 },	/* older: not said */
+	{ "FT/1 ftserver 2.0 tcp workers=8 later=yes", 0, FT_TCP, 8 },
+	{ "FT/1 ftserver 1.0.0 tcp workers=x", -1, FT_TCP, 0 },
+	{ "FT/1 ftserver 1.0.0 tcp workers=-1", -1, FT_TCP, 0 },
+	{ "FT/1 ftserver 1.0.0 tcp workers=99999", -1, FT_TCP, 0 },
+	{ "FT/2 ftserver 1.0.0 tcp workers=25", -1, FT_TCP, 0 },
+	{ "HTTP/1.1 200 OK", -1, FT_TCP, 0 },
+	{ "", -1, FT_TCP, 0 },
+};
+
+static void
+check_greeting(const struct greeting_case *c)
+{
+	struct ft_greeting g;
+	int rc = ft_parse_greeting(c->line, &g);
+
+	if (is_int(c->rc, rc, "greeting '%s' %s", show(c->line),
+	    c->rc ? "refused" : "accepted") && c->rc == 0)
+		ok(g.proto == c->proto && g.workers == c->workers,
+		    "'%s': proto and workers (%u)", show(c->line), g.workers);
+}
+
+struct queued_case {
+	const char *line;
+	int rc;
+	unsigned ahead, need, free;
+};
+
+static const struct queued_case queueds[] = {
+	{ "QUEUED ahead=0 need=20 free=5", 0, 0, 20, 5 },
+	{ "QUEUED ahead=3 need=1 free=0", 0, 3, 1, 0 },
+	{ "QUEUED ahead=2", 0, 2, 0, 0 },
+	{ "QUEUED ahead=1 eta=30 need=2", 0, 1, 2, 0 },	/* later fields */
+	{ "QUEUED ahead=x", -1, 0, 0, 0 },
+	{ "QUEUED ahead=-1", -1, 0, 0, 0 },
+	{ "QUEUED ahead=99999", -1, 0, 0, 0 },
+	{ "QUEUED", -1, 0, 0, 0 },
+	{ "queued ahead=1", -1, 0, 0, 0 },
+	{ "OK member=1 group=1", -1, 0, 0, 0 },
+};
+
+static void
+check_queued(const struct queued_case *c)
+{
+	struct ft_queued q;
+	int rc = ft_parse_queued(c->line, &q);
+
+	if (is_int(c->rc, rc, "queued line '%s' %s", show(c->line),
+	    c->rc ? "refused" : "accepted") && c->rc == 0)
+		ok(q.ahead == c->ahead && q.need == c->need && q.free == c->free,
+		    "'%s': ahead %u need %u free %u", show(c->line), q.ahead,
+		    q.need, q.free);
+}
+
 struct name_case {
 	const char *name;
 	bool valid;
@@ -460,6 +524,8 @@ main(void)
 	EACH(offers, check_offer);
 	EACH(errors, check_error);
 	EACH(datas, check_data);
+	EACH(greetings, check_greeting);
+	EACH(queueds, check_queued);
 	check_names();
 	is_string("tcp", ft_proto_name(FT_TCP), "ft_proto_name(FT_TCP)");
 	is_string("udp", ft_proto_name(FT_UDP), "ft_proto_name(FT_UDP)");

@@ -1,7 +1,7 @@
 /* unit-shm.c: common/ft_shm.c, the segment the master and its workers
  * share. Slots sit on their own cache lines; the mutexes are
  * process-shared and robust (a worker that dies holding one does not
- * wedge the others); a group's start semaphore is process-shared, so a
+ * wedge the others); a test's start semaphore is process-shared, so a
  * process blocked in sem_wait() is released by another's sem_post().
  * Each cross-process case forks real children, as the server does. */
 #include "ft_shm.h"
@@ -79,21 +79,21 @@ check_layout(void)
 	for (k = 0; k < FT_MAX_WORKERS; k++) {
 		if ((uintptr_t)&shm->slots[k] % FT_CACHELINE != 0)
 			aligned = false;
-		if (shm->slots[k].group != FT_NO_INDEX ||
-		    shm->slots[k].record != FT_NO_INDEX || shm->slots[k].pid != 0)
+		if (shm->slots[k].test != FT_NO_INDEX ||
+		    shm->slots[k].outcome != FT_NO_INDEX || shm->slots[k].pid != 0)
 			empty = false;
 	}
 	ok(aligned, "all %d slots start on a cache line", FT_MAX_WORKERS);
-	ok(empty, "every slot starts without a group, record or pid");
+	ok(empty, "every slot starts without a test, outcome or pid");
 	is_uint(0, (uintptr_t)&shm->totals % FT_CACHELINE,
 	    "the totals start on their own cache line");
 	is_uint(0, sizeof(struct ft_totals) % FT_CACHELINE,
 	    "the totals fill whole cache lines: nothing shares theirs");
 	is_uint(1, shm->next_test_no, "test numbers start at 1");
-	for (k = 0; k < FT_MAX_GROUPS; k++)
-		if (sem_getvalue(&shm->groups[k].start, &value) != 0 || value != 0)
+	for (k = 0; k < FT_MAX_TESTS; k++)
+		if (sem_getvalue(&shm->tests[k].start, &value) != 0 || value != 0)
 			zero = 0;
-	ok(zero, "every group's start semaphore starts at 0");
+	ok(zero, "every test's start semaphore starts at 0");
 }
 
 /* A write in one process is seen by the other: the mapping is shared. */
@@ -158,7 +158,7 @@ check_mutex(pthread_mutex_t *m, const char *name)
 static void
 check_semaphore(int g, int n)
 {
-	sem_t *start = &shm->groups[g].start;
+	sem_t *start = &shm->tests[g].start;
 	pid_t pids[8];
 	int i, blocked = 0, released = 0, value = -1;
 
@@ -176,21 +176,21 @@ check_semaphore(int g, int n)
 	sleep_ms(200);
 	for (i = 0; i < n; i++)
 		blocked += waitpid(pids[i], NULL, WNOHANG) == 0;
-	is_int(n, blocked, "group %d: %d children wait in sem_wait", g, n);
+	is_int(n, blocked, "test %d: %d children wait in sem_wait", g, n);
 	for (i = 0; i < n; i++)
 		sem_post(start);
 	for (i = 0; i < n; i++)
 		released += wait_child(pids[i], 5000) == 0;
-	is_int(n, released, "group %d: %d posts from the parent release all "
+	is_int(n, released, "test %d: %d posts from the parent release all "
 	    "%d", g, n, n);
 	sem_getvalue(start, &value);
-	is_int(0, value, "group %d: no post is left over", g);
+	is_int(0, value, "test %d: no post is left over", g);
 }
 
 static void
 check_post_first(void)
 {
-	sem_t *start = &shm->groups[7].start;
+	sem_t *start = &shm->tests[7].start;
 	pid_t pid;
 
 	sem_post(start);
@@ -205,7 +205,7 @@ static void
 check_state_names(void)
 {
 	static const char *names[] = { "empty", "idle", "handshake",
-	    "gathering", "sending", "confirming", "exiting" };
+	    "admitting", "gathering", "sending", "confirming", "exiting" };
 	uint32_t s;
 
 	for (s = 0; s < sizeof(names) / sizeof(names[0]); s++)
@@ -226,7 +226,7 @@ main(void)
 	check_mutex(&shm->lock, "lock");
 	check_mutex(&shm->hash_lock, "hash_lock");
 	check_semaphore(0, 1);
-	check_semaphore(FT_MAX_GROUPS - 1, 4);
+	check_semaphore(FT_MAX_TESTS - 1, 4);
 	check_post_first();
 	check_state_names();
 	ft_shm_destroy(shm);

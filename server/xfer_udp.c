@@ -1,4 +1,4 @@
-/* udp_send.c: a worker sending a file over its own UDP port.
+/* xfer_udp.c: a worker sending a file over its own UDP port.
  *
  * The sender keeps at most `window` datagrams in flight beyond the
  * highest transmission the receiver reports (STATUS), and never more than
@@ -19,8 +19,9 @@
  * already seen (last_tx[] below), so a report that crossed a repair in
  * flight does not cause a second copy. raw: one pass, reports only pace.
  * FIN ends a pass and asks for a STATUS; the TCP control connection
- * carries the receiver's final DONE. */
-#include "ftserver.h"
+ * carries the receiver's final DONE. The transfer's deadline and the
+ * stall limit bound it like a TCP one. */
+#include "xfer.h"
 #include "ft_dgram.h"
 #include "ft_io.h"
 #include "ft_time.h"
@@ -43,7 +44,8 @@
 #define QUEUE_SLACK_NS	(4 * 1000000LL)	/* delay beyond min RTT: a queue */
 
 struct sender {
-	struct udp_job *job;
+	const struct xfer_job *job;
+	struct sockaddr_storage peer;	/* sendmsg wants it writable */
 	struct ft_xfer *x;
 	uint32_t total, next_seq, tx;
 	uint32_t *last_tx;		/* per datagram: its latest tx number */
@@ -70,12 +72,13 @@ struct sender {
 };
 
 static int
-sender_init(struct sender *s, struct udp_job *job, struct ft_xfer *x)
+sender_init(struct sender *s, const struct xfer_job *job, struct ft_xfer *x)
 {
 	unsigned slot = job->dsize + FT_DG_HEADER;
 
 	memset(s, 0, sizeof(*s));
 	s->job = job;
+	s->peer = job->peer;
 	s->x = x;
 	s->total = ft_dg_count(job->file->size, job->dsize);
 	s->batch = BATCH_BYTES / slot;
@@ -148,7 +151,7 @@ next_to_send(struct sender *s, uint32_t *seq, bool *resent)
 static int
 load_payloads(struct sender *s, const uint32_t *seqs, unsigned n)
 {
-	const struct udp_job *j = s->job;
+	const struct xfer_job *j = s->job;
 	unsigned i = 0, k;
 	size_t len;
 
@@ -166,11 +169,10 @@ load_payloads(struct sender *s, const uint32_t *seqs, unsigned n)
 static int
 send_batch(struct sender *s, unsigned room)
 {
-	struct udp_job *j = s->job;
+	const struct xfer_job *j = s->job;
 	uint32_t seq, seqs[BATCH_MAX];
 	unsigned n = 0, i, len;
 	bool resent;
-	int sent;
 
 	while (n < s->batch && n < room && next_to_send(s, &seq, &resent)) {
 		struct ft_dg_header h = { .type = FT_DG_DATA, .xfer = j->xfer,
@@ -183,7 +185,7 @@ send_batch(struct sender *s, unsigned room)
 		s->iov[2 * n] = (struct iovec){ s->headers + n * FT_DG_HEADER,
 		    FT_DG_HEADER };
 		s->iov[2 * n + 1] = (struct iovec){ payload, len };
-		s->msgs[n].msg_hdr = (struct msghdr){ .msg_name = &j->peer,
+		s->msgs[n].msg_hdr = (struct msghdr){ .msg_name = &s->peer,
 		    .msg_namelen = j->peerlen, .msg_iov = &s->iov[2 * n],
 		    .msg_iovlen = 2, .msg_control = s->source,
 		    .msg_controllen = s->source_len };
@@ -200,16 +202,8 @@ send_batch(struct sender *s, unsigned room)
 		return -1;
 	if (s->first_ns == 0)
 		s->first_ns = ft_mono_ns();
-	for (i = 0; i < n; i += (unsigned)sent) {
-		sent = sendmmsg(j->udp_fd, s->msgs + i, n - i, 0);
-		if (sent < 0 && (errno == EINTR || errno == ENOBUFS ||
-		    errno == EAGAIN)) {
-			sent = 0;	/* the local queue is full: try again */
-			continue;
-		}
-		if (sent < 0)
-			return -1;
-	}
+	if (ft_sendmmsg_all(j->udp_fd, s->msgs, n) < 0)
+		return -1;
 	s->last_data_ns = ft_mono_ns();
 	for (i = 0; i < n; i++)
 		s->sent_at[(s->tx + i) % SENT_RING] = s->last_data_ns;
@@ -225,7 +219,7 @@ send_fin(struct sender *s)
 	uint8_t buf[FT_DG_HEADER + 8];
 	struct iovec iov = { buf, ft_dg_put_fin(buf, s->job->xfer, s->total,
 	    s->tx, s->next_seq >= s->total && s->want_count == 0) };
-	struct msghdr m = { .msg_name = &s->job->peer,
+	struct msghdr m = { .msg_name = &s->peer,
 	    .msg_namelen = s->job->peerlen, .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = s->source, .msg_controllen = s->source_len };
 
@@ -408,8 +402,11 @@ wait_events(struct sender *s, int64_t wait_ns)
 	return (p[0].revents ? EV_REPORT : 0) | (p[1].revents ? EV_CONTROL : 0);
 }
 
-int
-udp_send_file(struct udp_job *job, struct ft_xfer *x)
+/* Datagrams until the control connection has something to say (the
+ * DONE line, normally), the client goes silent, or the deadline passes.
+ * 0, or -1 with the reason set. */
+static int
+send_datagrams(const struct xfer_job *job, struct ft_xfer *x)
 {
 	struct sender s;
 	int64_t now, done_ns;
@@ -426,9 +423,16 @@ udp_send_file(struct udp_job *job, struct ft_xfer *x)
 		if (ev & EV_CONTROL)
 			break;
 		now = ft_mono_ns();
-		if (now - s.last_heard_ns > (int64_t)job->io_timeout_s * 1000000000LL) {
+		if (now - s.last_heard_ns > (int64_t)job->stall_s * 1000000000LL) {
 			ft_set_reason(x, "the client stopped answering for %d s "
-			    "(%llu of %llu bytes sent)", job->io_timeout_s,
+			    "(%llu of %llu bytes sent)", job->stall_s,
+			    (unsigned long long)x->bytes,
+			    (unsigned long long)job->file->size);
+			goto out;
+		}
+		if (now >= job->deadline_ns) {
+			ft_set_reason(x, "the transfer did not end within %d s "
+			    "(%llu of %llu bytes sent)", job->limit_s,
 			    (unsigned long long)x->bytes,
 			    (unsigned long long)job->file->size);
 			goto out;
@@ -462,4 +466,12 @@ out:
 	}
 	sender_free(&s);
 	return rc;
+}
+
+int
+xfer_udp_send(const struct xfer_job *job, struct ft_xfer *x)
+{
+	if (xfer_send_data_line(job, x) < 0)
+		return -1;
+	return send_datagrams(job, x);
 }

@@ -9,6 +9,8 @@ _Static_assert(sizeof(struct ft_slot) % FT_CACHELINE == 0,
     "slots must not share cache lines");
 _Static_assert(sizeof(struct ft_shm) < 4 * 1024 * 1024,
     "the segment should stay small");
+_Static_assert(FT_MAX_OUTCOMES < INT16_MAX && FT_MAX_WORKERS < INT16_MAX,
+    "member arrays hold indexes as int16_t");
 
 static int
 init_mutex(pthread_mutex_t *m)
@@ -16,10 +18,12 @@ init_mutex(pthread_mutex_t *m)
 	pthread_mutexattr_t a;
 	int rc;
 
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	rc = pthread_mutex_init(m, &a);
+	if ((rc = pthread_mutexattr_init(&a)) != 0)
+		return rc;
+	if ((rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) ==
+	    0 && (rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST))
+	    == 0)
+		rc = pthread_mutex_init(m, &a);
 	pthread_mutexattr_destroy(&a);
 	return rc;
 }
@@ -38,14 +42,17 @@ ft_shm_create(void)
 	shm->magic = FT_SHM_MAGIC;
 	shm->layout_version = FT_SHM_LAYOUT;
 	shm->next_test_no = 1;
-	if (init_mutex(&shm->lock) != 0 || init_mutex(&shm->hash_lock) != 0)
+	shm->next_ticket_seq = 1;
+	shm->wake_fd = -1;
+	if ((errno = init_mutex(&shm->lock)) != 0 ||
+	    (errno = init_mutex(&shm->hash_lock)) != 0)
 		goto fail;
 	for (i = 0; i < FT_MAX_WORKERS; i++) {
-		shm->slots[i].group = FT_NO_INDEX;
-		shm->slots[i].record = FT_NO_INDEX;
+		shm->slots[i].test = FT_NO_INDEX;
+		shm->slots[i].outcome = FT_NO_INDEX;
 	}
-	for (i = 0; i < FT_MAX_GROUPS; i++)
-		if (sem_init(&shm->groups[i].start, 1, 0) != 0)
+	for (i = 0; i < FT_MAX_TESTS; i++)
+		if (sem_init(&shm->tests[i].start, 1, 0) != 0)
 			goto fail;
 	return shm;
 fail:
@@ -58,8 +65,8 @@ ft_shm_destroy(struct ft_shm *shm)
 {
 	int i;
 
-	for (i = 0; i < FT_MAX_GROUPS; i++)
-		sem_destroy(&shm->groups[i].start);
+	for (i = 0; i < FT_MAX_TESTS; i++)
+		sem_destroy(&shm->tests[i].start);
 	pthread_mutex_destroy(&shm->lock);
 	pthread_mutex_destroy(&shm->hash_lock);
 	munmap(shm, sizeof(*shm));
@@ -70,6 +77,8 @@ ft_shm_lock(pthread_mutex_t *m)
 {
 	int rc = pthread_mutex_lock(m);
 
+	/* The owner died holding it: every update under the lock keeps the
+	 * state valid at each step, so it can be taken over as it is. */
 	if (rc == EOWNERDEAD)
 		pthread_mutex_consistent(m);
 }
@@ -84,7 +93,7 @@ const char *
 ft_slot_state_name(uint32_t state)
 {
 	static const char *names[] = { "empty", "idle", "handshake",
-	    "gathering", "sending", "confirming", "exiting" };
+	    "admitting", "gathering", "sending", "confirming", "exiting" };
 
 	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

@@ -1,0 +1,756 @@
+/* sched.c: tests and seats, under the segment's lock (ft_shm.h says who
+ * writes what). Nothing here talks to a socket; the only system calls
+ * are the wait on a test's start semaphore (through ft_io) and the byte
+ * that wakes the master.
+ *
+ * Admission. Every worker is a seat. A test promises its members' seats
+ * from the moment it opens: N while it gathers (less those that left), and
+ * then those still running. A GET joins its run's open test if there is
+ * one (the seats are already promised); otherwise it opens a test only if
+ * all N seats are free and no run is queued before it. Otherwise its run
+ * takes a ticket and is told QUEUED with its place; it must ask again
+ * (within SCHED_TICKET_TTL_NS) and is seated in its turn. So two runs can
+ * never hold parts of each other's seats, and no run waits for seats that
+ * another run holds without knowing why.
+ *
+ * The start. A test has one deadline, counted from the offer to its first
+ * member. It starts when every seat is taken, no member is still waiting
+ * for its client's READY, and at least one is ready; members that left
+ * before do not hold the others back. At the deadline, members without
+ * READY are dropped (their workers tell their clients and leave) and the
+ * test starts with the ready ones if every seat was taken; else it is
+ * aborted, with the reason that is true for the whole test. */
+#include "sched.h"
+#include "ft_io.h"
+#include "ft_time.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+struct member_counts {
+	unsigned joined, ready, running, dropped, done, gone;
+};
+
+static struct ft_shm_test *
+test_at(struct ft_shm *shm, int t)
+{
+	return &shm->tests[t];
+}
+
+struct ft_xfer *
+sched_outcome(struct ft_shm *shm, int outcome)
+{
+	return &shm->outcomes[outcome].xfer;
+}
+
+/* With -n the server forms tests by arrival, whoever connects. */
+static uint64_t
+test_key(const struct ft_shm *shm, const struct sched_request *req)
+{
+	return shm->config.group_size != 0 ? 0 : req->run;
+}
+
+static unsigned
+test_size(const struct ft_shm *shm, unsigned asked)
+{
+	unsigned fixed = shm->config.group_size;
+
+	return fixed ? fixed : asked ? asked : 1;
+}
+
+static int
+find_open_test(struct ft_shm *shm, uint64_t key, enum ft_proto_kind proto)
+{
+	int t;
+
+	for (t = 0; t < FT_MAX_TESTS; t++) {
+		struct ft_shm_test *T = test_at(shm, t);
+		if (T->state == FT_TEST_GATHERING && !T->aborted &&
+		    T->run == key && T->joined < T->expected && T->proto == proto)
+			return t;
+	}
+	return FT_NO_INDEX;
+}
+
+static struct member_counts
+count_members(const struct ft_shm_test *T)
+{
+	struct member_counts c = { 0 };
+	unsigned m;
+
+	for (m = 0; m < T->joined; m++) {
+		switch (T->member_state[m]) {
+		case FT_MEMBER_JOINED: c.joined++; break;
+		case FT_MEMBER_READY: c.ready++; break;
+		case FT_MEMBER_RUNNING: c.running++; break;
+		case FT_MEMBER_DROPPED: c.dropped++; break;
+		case FT_MEMBER_DONE: c.done++; break;
+		default: c.gone++; break;
+		}
+	}
+	return c;
+}
+
+/* Members whose worker is still with them. */
+static unsigned
+attached(const struct member_counts *c)
+{
+	return c->joined + c->ready + c->running + c->dropped;
+}
+
+static unsigned
+seats_held(const struct ft_shm_test *T)
+{
+	struct member_counts c = count_members(T);
+
+	if (T->state == FT_TEST_GATHERING && !T->aborted)
+		return T->expected - c.gone - c.done;
+	if (T->state == FT_TEST_GATHERING || T->state == FT_TEST_RUNNING)
+		return attached(&c);
+	return 0;
+}
+
+static unsigned
+seats_free(struct ft_shm *shm, const struct ft_conf *conf)
+{
+	unsigned used = 0;
+	int t;
+
+	for (t = 0; t < FT_MAX_TESTS; t++)
+		used += seats_held(test_at(shm, t));
+	return used >= conf->workers ? 0 : conf->workers - used;
+}
+
+static void
+wake_master(struct ft_shm *shm)
+{
+	char c = 'w';
+
+	/* A full pipe means the master is due to wake anyway. */
+	if (shm->wake_fd >= 0 && write(shm->wake_fd, &c, 1) < 0 &&
+	    errno != EAGAIN)
+		return;
+}
+
+static void
+post_ready(struct ft_shm_test *T, unsigned ready)
+{
+	while (ready-- > 0)
+		sem_post(&T->start);
+}
+
+static void
+test_abort(struct ft_shm_test *T, const char *reason)
+{
+	T->aborted = 1;
+	strlcpy(T->abort_reason, reason, sizeof(T->abort_reason));
+	post_ready(T, count_members(T).ready);
+}
+
+static void
+test_release(struct ft_shm_test *T, unsigned ready)
+{
+	unsigned m;
+
+	T->state = FT_TEST_RUNNING;
+	T->start_wall = ft_wall_now();
+	T->start_mono = ft_mono_ns();
+	for (m = 0; m < T->joined; m++)
+		if (T->member_state[m] == FT_MEMBER_READY)
+			T->member_state[m] = FT_MEMBER_RUNNING;
+	post_ready(T, ready);
+}
+
+static void
+free_test(struct ft_shm *shm, struct ft_shm_test *T)
+{
+	unsigned m;
+
+	for (m = 0; m < T->joined; m++)
+		shm->outcomes[T->member_outcome[m]].used = 0;
+	T->state = FT_TEST_FREE;
+	T->start_mono = 0;
+}
+
+static void
+note_unstarted(struct ft_shm *shm, struct ft_shm_test *T,
+    struct sched_unstarted *u)
+{
+	__atomic_fetch_add(&shm->totals.tests_unstarted, 1, __ATOMIC_RELAXED);
+	if (u == NULL)
+		return;
+	u->freed = true;
+	u->test_no = T->test_no;
+	u->joined = T->joined;
+	u->expected = T->expected;
+	strlcpy(u->file, T->file, sizeof(u->file));
+	strlcpy(u->reason, T->abort_reason, sizeof(u->reason));
+}
+
+/* Moves the test on when its members' states allow: the start, and once
+ * no member is attached, the end (a log for a test that started, none
+ * for one that did not). */
+static void
+settle(struct ft_shm *shm, struct ft_shm_test *T, struct sched_unstarted *u)
+{
+	struct member_counts c = count_members(T);
+
+	if (T->state == FT_TEST_GATHERING && !T->aborted &&
+	    T->joined == T->expected && c.joined == 0 && c.ready > 0) {
+		test_release(T, c.ready);
+		c.running += c.ready;
+		c.ready = 0;
+	}
+	if (attached(&c) > 0)
+		return;
+	if (T->state == FT_TEST_GATHERING && !T->aborted) {
+		T->aborted = 1;
+		if (T->joined < T->expected)
+			snprintf(T->abort_reason, sizeof(T->abort_reason),
+			    "every connection left before the other %u arrived",
+			    T->expected - T->joined);
+		else
+			strlcpy(T->abort_reason, "every connection left before "
+			    "the start", sizeof(T->abort_reason));
+	}
+	if (T->start_mono == 0) {
+		note_unstarted(shm, T, u);
+		free_test(shm, T);
+		return;
+	}
+	T->state = FT_TEST_COMPLETE;
+	wake_master(shm);
+}
+
+int
+sched_choose_file(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct ft_request *req, char *name, char *why, size_t whylen)
+{
+	struct sched_request r = { .run = req->run };
+	int t, rc = 0;
+
+	ft_shm_lock(&shm->lock);
+	t = find_open_test(shm, test_key(shm, &r), conf->proto);
+	if (t != FT_NO_INDEX) {
+		if (req->file[0] && strcmp(req->file, test_at(shm, t)->file) != 0) {
+			snprintf(why, whylen, "this test is sending %s, not %s",
+			    test_at(shm, t)->file, req->file);
+			rc = FT_ERR_CONFLICT;
+		} else
+			strlcpy(name, test_at(shm, t)->file, FT_NAME_MAX + 1);
+	} else if (req->file[0])
+		strlcpy(name, req->file, FT_NAME_MAX + 1);
+	else if (shm->config.selected[0])
+		strlcpy(name, shm->config.selected, FT_NAME_MAX + 1);
+	else {
+		snprintf(why, whylen, "no file selected on the server; "
+		    "ask for one by name");
+		rc = FT_ERR_NO_FILE;
+	}
+	ft_shm_unlock(&shm->lock);
+	return rc;
+}
+
+unsigned
+sched_handshake_begin(struct ft_shm *shm, int slot, const char *client_ip)
+{
+	unsigned k, others = 0;
+
+	ft_shm_lock(&shm->lock);
+	for (k = 0; k < FT_MAX_WORKERS; k++)
+		if ((int)k != slot && shm->slots[k].state == FT_SLOT_HANDSHAKE &&
+		    strcmp(shm->slots[k].client_ip, client_ip) == 0)
+			others++;
+	strlcpy(shm->slots[slot].client_ip, client_ip,
+	    sizeof(shm->slots[slot].client_ip));
+	shm->slots[slot].state = FT_SLOT_HANDSHAKE;
+	ft_shm_unlock(&shm->lock);
+	return others;
+}
+
+/* ---------------------------------------------------------------- queue */
+
+static void
+purge_tickets(struct ft_shm *shm, int64_t now)
+{
+	unsigned q;
+
+	for (q = 0; q < FT_QUEUE_MAX; q++)
+		if (shm->queue[q].run != 0 &&
+		    now - shm->queue[q].last_seen > SCHED_TICKET_TTL_NS)
+			shm->queue[q].run = 0;
+}
+
+static struct ft_ticket *
+find_ticket(struct ft_shm *shm, uint64_t run)
+{
+	unsigned q;
+
+	for (q = 0; run != 0 && q < FT_QUEUE_MAX; q++)
+		if (shm->queue[q].run == run)
+			return &shm->queue[q];
+	return NULL;
+}
+
+/* Runs queued before tk (all of them when tk is NULL). */
+static unsigned
+tickets_before(const struct ft_shm *shm, const struct ft_ticket *tk)
+{
+	unsigned q, n = 0;
+
+	for (q = 0; q < FT_QUEUE_MAX; q++)
+		n += shm->queue[q].run != 0 &&
+		    (tk == NULL || shm->queue[q].seq < tk->seq);
+	return n;
+}
+
+static struct ft_ticket *
+new_ticket(struct ft_shm *shm, const struct sched_request *req,
+    unsigned seats, int64_t now, struct sched_verdict *v)
+{
+	struct ft_ticket *free_one = NULL;
+	unsigned q, all = 0, mine = 0;
+
+	for (q = 0; q < FT_QUEUE_MAX; q++) {
+		struct ft_ticket *tk = &shm->queue[q];
+		if (tk->run == 0) {
+			free_one = free_one ? free_one : tk;
+			continue;
+		}
+		all++;
+		mine += strcmp(tk->client_ip, req->client_ip) == 0;
+	}
+	if (mine >= FT_QUEUE_PER_ADDR) {
+		snprintf(v->why, sizeof(v->why), "busy: %u runs from %s are "
+		    "already waiting for seats", mine, req->client_ip);
+		return NULL;
+	}
+	if (free_one == NULL) {
+		snprintf(v->why, sizeof(v->why), "busy: %u runs are already "
+		    "waiting for seats; try again later", all);
+		return NULL;
+	}
+	*free_one = (struct ft_ticket){ .run = req->run,
+	    .seq = shm->next_ticket_seq++, .seats = seats, .last_seen = now };
+	strlcpy(free_one->client_ip, req->client_ip,
+	    sizeof(free_one->client_ip));
+	return free_one;
+}
+
+/* ---------------------------------------------------------------- seats */
+
+static int
+take_free_outcome(struct ft_shm *shm)
+{
+	int r;
+
+	for (r = 0; r < FT_MAX_OUTCOMES; r++)
+		if (!shm->outcomes[r].used) {
+			memset(&shm->outcomes[r], 0, sizeof(shm->outcomes[r]));
+			shm->outcomes[r].used = 1;
+			return r;
+		}
+	return FT_NO_INDEX;
+}
+
+static int
+open_test(struct ft_shm *shm, const struct ft_conf *conf, uint64_t key,
+    unsigned expected, const struct sched_request *req, int64_t now)
+{
+	struct ft_shm_test *T;
+	int t;
+
+	for (t = 0; t < FT_MAX_TESTS; t++)
+		if (test_at(shm, t)->state == FT_TEST_FREE)
+			break;
+	if (t == FT_MAX_TESTS)
+		return FT_NO_INDEX;
+	T = test_at(shm, t);
+	/* FREE: nobody can be waiting on it, so a reset is safe and clears
+	 * posts left for a member that was released by a timeout. */
+	sem_destroy(&T->start);
+	if (sem_init(&T->start, 1, 0) < 0)
+		return FT_NO_INDEX;
+	T->state = FT_TEST_GATHERING;
+	T->test_no = shm->next_test_no++;
+	T->run = key;
+	T->expected = expected;
+	T->joined = 0;
+	T->aborted = 0;
+	T->abort_reason[0] = '\0';
+	T->proto = req->proto;
+	strlcpy(T->file, req->file, sizeof(T->file));
+	T->size = req->size;
+	strlcpy(T->sha256, req->sha256, sizeof(T->sha256));
+	T->start_deadline = now + (int64_t)conf->ready_timeout_s * 1000000000;
+	T->start_mono = 0;
+	return t;
+}
+
+static void
+join(struct ft_shm *shm, int slot, int t, int outcome,
+    const struct sched_request *req, bool by_run, struct sched_verdict *v)
+{
+	struct ft_shm_test *T = test_at(shm, t);
+	struct sched_seat *s = &v->seat;
+
+	s->test = t;
+	s->test_no = T->test_no;
+	s->index = T->joined;
+	s->expected = T->expected;
+	s->outcome = outcome;
+	s->member = by_run && req->client >= 1 && req->client <= T->expected ?
+	    req->client : T->joined + 1;
+	T->member_state[T->joined] = FT_MEMBER_JOINED;
+	T->member_outcome[T->joined] = (int16_t)outcome;
+	T->member_slot[T->joined] = (int16_t)slot;
+	T->joined++;
+	sched_outcome(shm, outcome)->client_no = s->member;
+	shm->slots[slot].test = t;
+	shm->slots[slot].outcome = outcome;
+	shm->slots[slot].member = s->member;
+	v->answer = SCHED_SEATED;
+}
+
+static void
+refuse(struct sched_verdict *v, int code)
+{
+	v->answer = SCHED_REFUSED;
+	v->code = code;
+}
+
+/* No open test for this GET: a new one, or the queue. */
+static void
+admit_new(struct ft_shm *shm, const struct ft_conf *conf, int slot,
+    const struct sched_request *req, unsigned expected, int64_t now,
+    struct sched_verdict *v)
+{
+	struct ft_ticket *tk;
+	int t, outcome;
+
+	purge_tickets(shm, now);
+	tk = find_ticket(shm, req->run);
+	v->ahead = tickets_before(shm, tk);
+	v->need = expected;
+	v->free = seats_free(shm, conf);
+	if (v->ahead == 0 && expected <= v->free) {
+		if ((outcome = take_free_outcome(shm)) == FT_NO_INDEX)
+			return snprintf(v->why, sizeof(v->why), "busy: too many "
+			    "transfers waiting to be logged"), refuse(v, FT_ERR_BUSY);
+		if ((t = open_test(shm, conf, test_key(shm, req), expected, req,
+		    now)) == FT_NO_INDEX) {
+			shm->outcomes[outcome].used = 0;
+			return snprintf(v->why, sizeof(v->why), "busy: too many "
+			    "tests in progress"), refuse(v, FT_ERR_BUSY);
+		}
+		if (tk != NULL)
+			tk->run = 0;
+		return join(shm, slot, t, outcome, req, test_key(shm, req) != 0,
+		    v);
+	}
+	if (req->run == 0) {
+		snprintf(v->why, sizeof(v->why), v->ahead > 0 ? "busy: %u runs "
+		    "are waiting for seats" : "busy: no free seats for a test of "
+		    "%u (%u free)", v->ahead > 0 ? v->ahead : expected, v->free);
+		return refuse(v, FT_ERR_BUSY);
+	}
+	if (tk == NULL && (tk = new_ticket(shm, req, expected, now, v)) == NULL)
+		return refuse(v, FT_ERR_BUSY);
+	tk->last_seen = now;
+	v->answer = SCHED_QUEUED;
+	__atomic_fetch_add(&shm->totals.queued, 1, __ATOMIC_RELAXED);
+}
+
+static void
+admit_locked(struct ft_shm *shm, const struct ft_conf *conf, int slot,
+    const struct sched_request *req, int64_t now, struct sched_verdict *v)
+{
+	unsigned expected = test_size(shm, req->group);
+	uint64_t key = test_key(shm, req);
+	int t, outcome;
+
+	if (expected > conf->workers)
+		return snprintf(v->why, sizeof(v->why), "a test of %u connections "
+		    "exceeds the %u workers of this server", expected,
+		    conf->workers), refuse(v, FT_ERR_TOO_LARGE);
+	t = find_open_test(shm, key, req->proto);
+	if (t == FT_NO_INDEX)
+		return admit_new(shm, conf, slot, req, expected, now, v);
+	if (strcmp(test_at(shm, t)->file, req->file) != 0)
+		return snprintf(v->why, sizeof(v->why), "this test is sending %s, "
+		    "not %s", test_at(shm, t)->file, req->file),
+		    refuse(v, FT_ERR_CONFLICT);
+	if ((outcome = take_free_outcome(shm)) == FT_NO_INDEX)
+		return snprintf(v->why, sizeof(v->why), "busy: too many transfers "
+		    "waiting to be logged"), refuse(v, FT_ERR_BUSY);
+	join(shm, slot, t, outcome, req, key != 0, v);
+}
+
+void
+sched_admit(struct ft_shm *shm, const struct ft_conf *conf, int slot,
+    const struct sched_request *req, int64_t now, struct sched_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	ft_shm_lock(&shm->lock);
+	admit_locked(shm, conf, slot, req, now, v);
+	ft_shm_unlock(&shm->lock);
+}
+
+/* ---------------------------------------------------------------- start */
+
+/* The seat still refers to the test it joined (tests[] are reused). */
+static bool
+seat_valid(struct ft_shm *shm, const struct sched_seat *s)
+{
+	struct ft_shm_test *T = test_at(shm, s->test);
+
+	return T->state != FT_TEST_FREE && T->test_no == s->test_no &&
+	    s->index < T->joined;
+}
+
+int64_t
+sched_start_deadline(struct ft_shm *shm, const struct sched_seat *s)
+{
+	int64_t d;
+
+	ft_shm_lock(&shm->lock);
+	d = test_at(shm, s->test)->start_deadline;
+	ft_shm_unlock(&shm->lock);
+	return d;
+}
+
+int
+sched_ready(struct ft_shm *shm, const struct sched_seat *s, char *why,
+    size_t whylen)
+{
+	struct ft_shm_test *T = test_at(shm, s->test);
+	int rc = 0;
+
+	ft_shm_lock(&shm->lock);
+	if (T->aborted) {
+		strlcpy(why, T->abort_reason, whylen);
+		rc = FT_ERR_CONFLICT;
+	} else if (T->member_state[s->index] != FT_MEMBER_JOINED) {
+		strlcpy(why, "dropped at the test's start deadline", whylen);
+		rc = FT_ERR_TIMEOUT;
+	} else {
+		T->member_state[s->index] = FT_MEMBER_READY;
+		settle(shm, T, NULL);
+	}
+	ft_shm_unlock(&shm->lock);
+	return rc;
+}
+
+static void
+expire_locked(struct ft_shm *shm, const struct ft_conf *conf,
+    struct ft_shm_test *T, int64_t now)
+{
+	struct member_counts c;
+	char reason[FT_REASON_MAX];
+	unsigned m;
+
+	if (T->state != FT_TEST_GATHERING || T->aborted ||
+	    now < T->start_deadline)
+		return;
+	for (m = 0; m < T->joined; m++) {
+		if (T->member_state[m] != FT_MEMBER_JOINED)
+			continue;
+		T->member_state[m] = FT_MEMBER_DROPPED;
+		ft_set_reason(sched_outcome(shm, T->member_outcome[m]), "the "
+		    "client never confirmed ready (the test's %d s)",
+		    conf->ready_timeout_s);
+	}
+	c = count_members(T);
+	if (T->joined < T->expected)
+		snprintf(reason, sizeof(reason), "only %u of %u connections "
+		    "arrived within %d s", T->joined, T->expected,
+		    conf->ready_timeout_s);
+	else if (c.ready == 0)
+		snprintf(reason, sizeof(reason), "no connection confirmed ready "
+		    "within %d s", conf->ready_timeout_s);
+	else
+		reason[0] = '\0';	/* it starts with the ready ones */
+	if (reason[0])
+		test_abort(T, reason);
+	settle(shm, T, NULL);
+}
+
+void
+sched_expire(struct ft_shm *shm, const struct ft_conf *conf, int test,
+    int64_t now)
+{
+	ft_shm_lock(&shm->lock);
+	expire_locked(shm, conf, test_at(shm, test), now);
+	ft_shm_unlock(&shm->lock);
+}
+
+/* After a wake-up, a timeout or a signal: 0 released, -1 not (why), 1
+ * a post meant for a member that left: wait on. */
+static int
+check_released(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct sched_seat *s, int waited, char *why, size_t whylen)
+{
+	struct ft_shm_test *T = test_at(shm, s->test);
+	int rc;
+
+	ft_shm_lock(&shm->lock);
+	if (T->member_state[s->index] == FT_MEMBER_RUNNING) {
+		ft_shm_unlock(&shm->lock);
+		return 0;
+	}
+	if (!T->aborted && waited == FT_IO_INTR)
+		test_abort(T, "the server is shutting down");
+	else if (!T->aborted && waited == FT_IO_ERR)
+		test_abort(T, "the start barrier failed");
+	else if (waited == FT_IO_LATE)
+		expire_locked(shm, conf, T, ft_mono_ns());
+	if (T->member_state[s->index] == FT_MEMBER_RUNNING)
+		rc = 0;
+	else if (T->aborted)
+		rc = -1, strlcpy(why, T->abort_reason, whylen);
+	else
+		rc = 1;		/* still READY: a post meant for another */
+	ft_shm_unlock(&shm->lock);
+	return rc;
+}
+
+int
+sched_wait_start(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct sched_seat *s, volatile sig_atomic_t *stop, char *why,
+    size_t whylen)
+{
+	struct ft_shm_test *T = test_at(shm, s->test);
+	int64_t deadline = sched_start_deadline(shm, s);
+	int rc;
+
+	why[0] = '\0';
+	for (;;) {
+		int waited = ft_sem_wait_until(&T->start, deadline, stop);
+		rc = check_released(shm, conf, s, waited, why, whylen);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+/* ---------------------------------------------------------------- the end */
+
+void
+sched_leave(struct ft_shm *shm, int slot, const struct sched_seat *s,
+    bool done, struct sched_unstarted *u)
+{
+	struct ft_shm_test *T = test_at(shm, s->test);
+
+	if (u != NULL)
+		memset(u, 0, sizeof(*u));
+	ft_shm_lock(&shm->lock);
+	if (seat_valid(shm, s)) {
+		T->member_state[s->index] = done ? FT_MEMBER_DONE : FT_MEMBER_GONE;
+		if (u != NULL)
+			strlcpy(u->last, sched_outcome(shm, s->outcome)->reason,
+			    sizeof(u->last));
+		settle(shm, T, u);
+	}
+	shm->slots[slot].test = FT_NO_INDEX;
+	shm->slots[slot].outcome = FT_NO_INDEX;
+	ft_shm_unlock(&shm->lock);
+}
+
+/* The index of the member holding an outcome: for the master, which
+ * knows a dead worker's outcome but not its join order. */
+static int
+member_index(const struct ft_shm_test *T, int outcome)
+{
+	unsigned m;
+
+	for (m = 0; m < T->joined; m++)
+		if (T->member_outcome[m] == outcome)
+			return (int)m;
+	return -1;
+}
+
+void
+sched_member_died(struct ft_shm *shm, int slot, const char *reason,
+    struct sched_unstarted *u)
+{
+	struct ft_slot *S = &shm->slots[slot];
+	struct ft_shm_test *T;
+	struct ft_xfer *x;
+	int m;
+
+	if (u != NULL)
+		memset(u, 0, sizeof(*u));
+	ft_shm_lock(&shm->lock);
+	if (S->test == FT_NO_INDEX || S->outcome == FT_NO_INDEX)
+		goto out;
+	T = test_at(shm, S->test);
+	m = member_index(T, S->outcome);
+	if (T->state != FT_TEST_FREE && m >= 0 &&
+	    T->member_state[m] != FT_MEMBER_DONE &&
+	    T->member_state[m] != FT_MEMBER_GONE) {
+		x = sched_outcome(shm, S->outcome);
+		x->ok = 0;
+		x->bytes = S->bytes;	/* the last progress it published */
+		ft_set_reason(x, "%s", reason);
+		if (u != NULL)
+			strlcpy(u->last, reason, sizeof(u->last));
+		T->member_state[m] = FT_MEMBER_GONE;
+		settle(shm, T, u);
+	}
+	S->test = S->outcome = FT_NO_INDEX;
+out:
+	ft_shm_unlock(&shm->lock);
+}
+
+bool
+sched_take_complete(struct ft_shm *shm, const struct ft_conf *conf,
+    struct ft_test *t, struct ft_xfer *x, size_t *n)
+{
+	struct ft_shm_test *T = NULL;
+	unsigned m;
+	int k;
+
+	ft_shm_lock(&shm->lock);
+	for (k = 0; k < FT_MAX_TESTS && T == NULL; k++)
+		if (test_at(shm, k)->state == FT_TEST_COMPLETE)
+			T = test_at(shm, k);
+	if (T == NULL) {
+		ft_shm_unlock(&shm->lock);
+		return false;
+	}
+	memset(t, 0, sizeof(*t));
+	t->role = "server";
+	t->proto = T->proto;
+	t->mode = T->proto == FT_UDP ? (conf->reliable ? "reliable" : "raw") :
+	    "-";
+	strlcpy(t->file, T->file, sizeof(t->file));
+	t->size = T->size;
+	memcpy(t->sha256, T->sha256, FT_SHA256_HEX);
+	t->start = T->start_wall;
+	t->clients = T->expected;
+	for (m = 0; m < T->joined; m++)
+		x[m] = shm->outcomes[T->member_outcome[m]].xfer;
+	*n = T->joined;
+	free_test(shm, T);
+	ft_shm_unlock(&shm->lock);
+	return true;
+}
+
+void
+sched_counts(struct ft_shm *shm, const struct ft_conf *conf,
+    unsigned *seats_used, unsigned *queued)
+{
+	int64_t now = ft_mono_ns();
+	unsigned q;
+
+	ft_shm_lock(&shm->lock);
+	*seats_used = conf->workers - seats_free(shm, conf);
+	*queued = 0;
+	for (q = 0; q < FT_QUEUE_MAX; q++)
+		*queued += shm->queue[q].run != 0 &&
+		    now - shm->queue[q].last_seen <= SCHED_TICKET_TTL_NS;
+	ft_shm_unlock(&shm->lock);
+}
