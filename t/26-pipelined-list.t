@@ -33,7 +33,11 @@ while [ $(($(now_ms) - t0)) -le 8000 ]; do
 	if [ "$(title "$held")" = "$PROG: worker $k idle" ]; then idle_at=$(($(now_ms) - t0)); break; fi
 	sleep 0.05
 done
-diag "worker $k (pid $held): ${idle_at:+idle again ${idle_at} ms after the connection}${idle_at:-still '$(title "$held")' 8 s after the connection}"
+if [ -n "$idle_at" ]; then
+	diag "worker $k (pid $held): idle again $idle_at ms after the connection"
+else
+	diag "worker $k (pid $held): still '$(title "$held")' 8 s after the connection"
+fi
 ok "the worker is idle again within idle-timeout + 2 s (${idle_at:-more than 8000} ms <= 4000)" \
     test -n "$idle_at" -a "${idle_at:-99999}" -le 4000
 drained() { timeout 3 cat <&"$RAW" >/dev/null; }

@@ -41,7 +41,11 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 got=$(size_of "$T/slow.got")
-diag "read $got bytes; the worker ${stopped_at:+stopped sending after $stopped_at ms}${stopped_at:-was still sending after $(($(now_ms) - t0)) ms}; now '$(title "$slow")'"
+if [ -n "$stopped_at" ]; then
+	diag "read $got bytes; the worker stopped sending after $stopped_at ms; now '$(title "$slow")'"
+else
+	diag "read $got bytes; the worker was still sending after $(($(now_ms) - t0)) ms; now '$(title "$slow")'"
+fi
 ok "its worker stops sending within 3 s + slack (${stopped_at:-never} ms, 2500..8000)" \
     test -n "$stopped_at" -a "${stopped_at:-0}" -ge 2500 -a "${stopped_at:-99999}" -le 8000
 ok "meanwhile the client made progress all the time ($got bytes, more than 1 MiB)" test "$got" -gt $((1 << 20))

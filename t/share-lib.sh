@@ -42,7 +42,8 @@ run_client() {
 
 peer_open() {
 	local fd
-	exec {fd}<>"/dev/tcp/$HOST/$PORT" 2>/dev/null || return 1
+	# (The braces: a redirection of exec itself would stay for good.)
+	{ exec {fd}<>"/dev/tcp/$HOST/$PORT"; } 2>/dev/null || return 1
 	PEER[$1]=$fd
 	REPLY[$1]=
 	GREET[$1]=
