@@ -14,7 +14,7 @@ kill_orphans() {
 	local p
 	for p in $ORPHANS; do alive "$p" && kill -KILL "$p" 2>/dev/null; done
 }
-trap '_rc=$?; kill_orphans; (exit $_rc); cleanup' EXIT
+trap '_rc=$?; kill_orphans; rm -f "$CAT/big.bin"; (exit $_rc); cleanup' EXIT
 
 BIG=$((200 << 20))
 ok "a 200 MiB file" big_file "$CAT/big.bin" "$BIG"
