@@ -16,6 +16,7 @@
 #           the bytes, DONE with their sha256, and BYE: XFER_OK counts the
 #           "BYE ok", XFER_BAD lists the others with what went wrong)
 # Time:     now_ms, ms_left DEADLINE_MS (seconds left, for read -t)
+# Server:   try_server SECONDS ARGS (start_server that may fail: returns 1)
 # Clients:  run_client is lib.sh's, but also closes every peer's socket in
 #           the client (else a peer's close would not reach the server while
 #           the client holds a copy)
@@ -150,4 +151,35 @@ peer_transfer() {
 		fi
 	done
 	XFER_BAD=${XFER_BAD# }
+}
+
+# try_server SECONDS ARGS...: start_server, but a server that does not
+# say it listens within SECONDS is not the end of the test: returns 1
+# (its stderr in SERVER_ERR, its exit status in SERVER_RC when it ended,
+# SERVER_PID empty when it is gone).
+try_server() {
+	local wait=$1
+	shift
+	SERVER_N=$((SERVER_N + 1))
+	SERVER_OUT=$T/server$SERVER_N.out
+	SERVER_ERR=$T/server$SERVER_N.err
+	SLOGS=$T/server$SERVER_N-logs
+	SERVER_RC=
+	(
+		local fd
+		for fd in "${PEER[@]}"; do exec {fd}>&-; done
+		[ -n "${RAW:-}" ] && exec {RAW}>&-
+		exec "$SERVER_BIN" -P 0 -b "$HOST" -d "$CAT" -L "$SLOGS" "$@"
+	) >"$SERVER_OUT" 2>"$SERVER_ERR" &
+	SERVER_PID=$!
+	if ! wait_for "$wait" grep -qs 'listening on ' "$SERVER_OUT"; then
+		if ! alive "$SERVER_PID"; then
+			wait "$SERVER_PID" 2>/dev/null
+			SERVER_RC=$?
+			SERVER_PID=
+		fi
+		return 1
+	fi
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\) .*/\1/p' "$SERVER_OUT")
+	[ -n "$PORT" ]
 }
