@@ -20,7 +20,7 @@ t0=$(now_ms)
 raw_open
 like "$GREETING" '^FT/1 ftserver ' "a connection is greeted"
 lport=$(raw_local_port)
-ok "its worker is in the handshake" wait_titled 3 "^$PROG: worker [0-9]+ handshake with 127\\.0\\.0\\.1:$lport\$"
+ok "a worker holds it (its title names 127.0.0.1:$lport)" wait_titled 3 "^$PROG: worker [0-9]+ .* 127\\.0\\.0\\.1:$lport\$"
 held=$VICTIM
 k=$(title "$held" | awk '{ print $3 }')
 timeout 5 perl -e 'syswrite(STDOUT, "LIST\n" x 5000)' >&"$RAW"
