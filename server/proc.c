@@ -102,17 +102,24 @@ worker_signals(void)
 /* Closes so that our last words (often an ERR line) reach the client:
  * closing with unread input would reset the connection and drop them.
  * So: end our side, then read and discard until the client closes, for
- * a bounded time and amount. */
+ * a bounded time and amount, or until it has been quiet for LINGER_QUIET
+ * (a silent client has nothing in flight to cause a reset). */
+#define LINGER_MAX_MS 500
+#define LINGER_QUIET_MS 100
 static void
 lingering_close(int fd)
 {
 	char sink[16384];
-	int64_t deadline = ft_deadline_ms(500);
+	int64_t deadline = ft_deadline_ms(LINGER_MAX_MS), quiet;
 	size_t total = 0;
 	ssize_t n;
 
 	if (shutdown(fd, SHUT_WR) == 0)
-		while (total < (1u << 20) && ft_wait_readable(fd, deadline) > 0) {
+		while (total < (1u << 20)) {
+			quiet = ft_deadline_ms(LINGER_QUIET_MS);
+			if (ft_wait_readable(fd, quiet < deadline ? quiet :
+			    deadline) <= 0)
+				break;
 			n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
 			if (n <= 0)
 				break;

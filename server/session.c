@@ -33,7 +33,7 @@
  * waiting to send their request must send its own at once. ftclient
  * sends its GET as soon as it connects, so this only ever cuts idle
  * connections short. */
-#define AT_ONCE_MS 100
+#define AT_ONCE_MS 50
 #define LAST_WORDS_MS 200	/* an ERR line is sent within this, or not */
 
 struct session {
@@ -338,12 +338,15 @@ serve_get(struct session *c, const struct ft_request *req)
 	if (req->proto != w->conf->proto) {
 		snprintf(why, sizeof(why), "this server sends over %s",
 		    ft_proto_name(w->conf->proto));
-		return refuse(c, FT_ERR_BAD_REQUEST, why);
+		refuse(c, FT_ERR_BAD_REQUEST, why);
+		return;
 	}
 	if ((code = sched_choose_file(w->shm, w->conf, req, name, why,
 	    sizeof(why))) != 0 || (code = catalogue_open(w->shm, w->conf, name,
-	    &f, why, sizeof(why))) != 0)
-		return refuse(c, code, why);
+	    &f, why, sizeof(why))) != 0) {
+		refuse(c, code, why);
+		return;
+	}
 	sched_admit(w->shm, w->conf, w->slot, &(struct sched_request){
 	    .run = req->run, .group = req->group, .client = req->client,
 	    .proto = req->proto, .client_ip = c->ip, .file = f.name,
@@ -358,45 +361,66 @@ serve_get(struct session *c, const struct ft_request *req)
 	close(f.fd);
 }
 
-/* The handshake: LIST and QUIT may come first, as often as the client
- * likes, all within one deadline; then GET. */
+/* Why the handshake ended without a request, told to the client. */
 static void
-handshake(struct session *c)
+refuse_line_problem(struct session *c, int rc)
 {
-	char line[FT_LINE_MAX + 1], why[160];
+	char why[160];
+
+	switch (rc) {
+	case FT_LINE_TOO_LONG:
+		refuse(c, FT_ERR_LINE, "request line too long");
+		break;
+	case FT_LINE_INTR:
+		refuse(c, FT_ERR_BUSY, "the server is shutting down");
+		break;
+	case FT_LINE_TIMEOUT:
+		if (!c->over_per_address) {
+			refuse(c, FT_ERR_TIMEOUT, "no request in time");
+			break;
+		}
+		snprintf(why, sizeof(why), "too many connections from %s waiting "
+		    "to send a request (limit %u)", c->ip, c->w->conf->per_address);
+		refuse(c, FT_ERR_BUSY, why);
+		break;
+	default:
+		break;	/* the client closed, or the socket failed: nobody to tell */
+	}
+}
+
+/* One request of the handshake; false once the conversation is over. */
+static bool
+handshake_turn(struct session *c)
+{
+	char line[FT_LINE_MAX + 1];
 	struct ft_request req;
 	const char *bad;
-	int rc;
+	int rc = ft_read_line(&c->in, line, c->handshake_deadline, c->w->stop);
 
-	for (;;) {
-		rc = ft_read_line(&c->in, line, c->handshake_deadline, c->w->stop);
-		if (rc == FT_LINE_TOO_LONG)
-			return refuse(c, FT_ERR_LINE, "request line too long");
-		if (rc == FT_LINE_INTR)
-			return refuse(c, FT_ERR_BUSY, "the server is shutting down");
-		if (rc == FT_LINE_TIMEOUT && c->over_per_address) {
-			snprintf(why, sizeof(why), "too many connections from %s "
-			    "waiting to send a request (limit %u)", c->ip,
-			    c->w->conf->per_address);
-			return refuse(c, FT_ERR_BUSY, why);
-		}
-		if (rc == FT_LINE_TIMEOUT)
-			return refuse(c, FT_ERR_TIMEOUT, "no request in time");
-		if (rc != FT_LINE_OK)
-			return;
-		if (ft_parse_request(line, &req, &bad) < 0)
-			return refuse(c, bad == ft_why_bad_name ? FT_ERR_BAD_NAME :
-			    FT_ERR_BAD_REQUEST, bad);
-		if (req.verb == FT_LIST && send_list(c) < 0)
-			return log_notice("%s: LIST not taken in time; cut off",
-			    c->peer);
-		if (req.verb == FT_GET)
-			return serve_get(c, &req);
-		if (req.verb == FT_QUIT)
-			return (void)ft_send_line(c->fd,
-			    ft_deadline_ms(LAST_WORDS_MS), "BYE ok\n");
-		if (req.verb != FT_LIST)
-			return refuse(c, FT_ERR_BAD_REQUEST, "GET comes first");
+	if (rc != FT_LINE_OK) {
+		refuse_line_problem(c, rc);
+		return false;
+	}
+	if (ft_parse_request(line, &req, &bad) < 0) {
+		refuse(c, bad == ft_why_bad_name ? FT_ERR_BAD_NAME :
+		    FT_ERR_BAD_REQUEST, bad);
+		return false;
+	}
+	switch (req.verb) {
+	case FT_LIST:
+		if (send_list(c) == 0)
+			return true;
+		log_notice("%s: LIST not taken in time; cut off", c->peer);
+		return false;
+	case FT_GET:
+		serve_get(c, &req);
+		return false;
+	case FT_QUIT:
+		ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "BYE ok\n");
+		return false;
+	default:
+		refuse(c, FT_ERR_BAD_REQUEST, "GET comes first");
+		return false;
 	}
 }
 
@@ -419,5 +443,8 @@ session_serve(const struct worker *w, int fd,
 	    "workers=%u\n", FT_PROTO_TAG, FT_VERSION,
 	    ft_proto_name(w->conf->proto), w->conf->workers) < 0)
 		return;
-	handshake(&c);
+	/* LIST and QUIT may come first, as often as the client likes, all
+	 * within the handshake's one deadline; then GET. */
+	while (handshake_turn(&c))
+		;
 }
