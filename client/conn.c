@@ -458,8 +458,10 @@ finish(struct conn *c, struct ft_reader *in)
 
 	/* The server's verdict is informative: our own hash already decided. */
 	if (ft_read_line(in, line, ft_deadline_ms(5000), NULL) == FT_LINE_OK &&
-	    strcmp(line, "BYE ok") != 0)
-		return conn_fail(c, "the server reports: %s", line);
+	    strcmp(line, "BYE ok") != 0) {
+		conn_fail(c, "the server reports: %s", line);
+		return;
+	}
 	c->x.ok = 1;
 	set_state(c, C_DONE);
 }

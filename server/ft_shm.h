@@ -61,6 +61,9 @@
  *               for its next client at once: the outcome is what outlives
  *               it.
  *   queue[q]    tickets, under lock, by the workers whose clients ask.
+ *   admissions  with -n: runs seated in a test by arrival, under lock, by
+ *               the workers whose clients ask; an entry lapses when all
+ *               of its run's connections joined or its test is gone.
  *   totals      any process, with __atomic_fetch_add only; on its own cache
  *               line so the counters do not share one with a slot.
  *   events      the event log's shared rate budget (common/ft_event.h),
@@ -137,6 +140,7 @@ struct ft_shm_test {
 	uint32_t test_no;		/* increasing, for logs and stats */
 	uint64_t run;			/* client run id, 0 = by arrival */
 	uint32_t expected, joined;
+	uint32_t promised;		/* seats promised to runs (-n) */
 	uint32_t aborted;
 	char abort_reason[FT_REASON_MAX];
 	enum ft_proto_kind proto;
@@ -154,6 +158,15 @@ struct ft_shm_test {
 struct ft_shm_outcome {
 	uint32_t used;
 	struct ft_xfer xfer;
+};
+
+/* With -n, where a run's connections are seated: all in one test, whose
+ * seats were promised to the whole run when its first connection came. */
+struct ft_admission {
+	uint64_t run;			/* 0: the entry is free */
+	int32_t test;
+	uint32_t test_no;		/* which test it was (tests[] reuse) */
+	uint32_t count, joined;		/* the run's connections, seated so far */
 };
 
 /* A run waiting for its seats. */
@@ -208,6 +221,7 @@ struct ft_shm {
 	struct ft_shm_test tests[FT_MAX_TESTS];
 	struct ft_shm_outcome outcomes[FT_MAX_OUTCOMES];
 	struct ft_ticket queue[FT_QUEUE_MAX];
+	struct ft_admission admissions[FT_MAX_WORKERS];
 };
 
 #define FT_SHM_MAGIC 0x66747368u	/* "ftsh" */

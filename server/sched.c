@@ -13,6 +13,13 @@
  * never hold parts of each other's seats, and no run waits for seats that
  * another run holds without knowing why.
  *
+ * With -n N, tests gather connections by arrival, from any runs, but a
+ * run is never split: its first connection promises the run's size in an
+ * open test with that much room left (those seats are the test's already,
+ * so the queue does not hold it back), or in a new test of N, in its turn
+ * like any new test. The run's other connections find their test through
+ * admissions[]. A run larger than N cannot be seated (413).
+ *
  * The start. A test has one deadline, counted from the offer to its first
  * member. It starts when every seat is taken, no member is still waiting
  * for its client's READY, and at least one is ready; members that left
@@ -30,6 +37,18 @@
 #include <unistd.h>
 
 #include <bsd/string.h>
+
+static void __attribute__((format(printf, 3, 4)))
+refuse(struct sched_verdict *v, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	va_end(ap);
+	v->answer = SCHED_REFUSED;
+	v->code = code;
+}
 
 struct member_counts {
 	unsigned joined, ready, running, dropped, done, gone;
@@ -325,13 +344,13 @@ new_ticket(struct ft_shm *shm, const struct sched_request *req,
 		mine += strcmp(tk->client_ip, req->client_ip) == 0;
 	}
 	if (mine >= FT_QUEUE_PER_ADDR) {
-		snprintf(v->why, sizeof(v->why), "busy: %u runs from %s are "
-		    "already waiting for seats", mine, req->client_ip);
+		refuse(v, FT_ERR_BUSY, "busy: %u runs from %s are already "
+		    "waiting for seats", mine, req->client_ip);
 		return NULL;
 	}
 	if (free_one == NULL) {
-		snprintf(v->why, sizeof(v->why), "busy: %u runs are already "
-		    "waiting for seats; try again later", all);
+		refuse(v, FT_ERR_BUSY, "busy: %u runs are already waiting for "
+		    "seats; try again later", all);
 		return NULL;
 	}
 	*free_one = (struct ft_ticket){ .run = req->run,
@@ -379,6 +398,7 @@ open_test(struct ft_shm *shm, const struct ft_conf *conf, uint64_t key,
 	T->test_no = shm->next_test_no++;
 	T->run = key;
 	T->expected = expected;
+	T->promised = key != 0 ? expected : 0;
 	T->joined = 0;
 	T->aborted = 0;
 	T->abort_reason[0] = '\0';
@@ -416,11 +436,29 @@ join(struct ft_shm *shm, int slot, int t, int outcome,
 	v->answer = SCHED_SEATED;
 }
 
+
+
+/* A new test that cannot open now: the run's ticket, or a refusal for a
+ * GET without a run id (it could not come back as the same run). */
 static void
-refuse(struct sched_verdict *v, int code)
+queue_or_refuse(struct ft_shm *shm, const struct sched_request *req,
+    unsigned seats, int64_t now, struct ft_ticket *tk,
+    struct sched_verdict *v)
 {
-	v->answer = SCHED_REFUSED;
-	v->code = code;
+	if (req->run == 0) {
+		if (v->ahead > 0)
+			refuse(v, FT_ERR_BUSY, "busy: %u runs are waiting for "
+			    "seats", v->ahead);
+		else
+			refuse(v, FT_ERR_BUSY, "busy: no free seats for a test of "
+			    "%u (%u free)", seats, v->free);
+		return;
+	}
+	if (tk == NULL && (tk = new_ticket(shm, req, seats, now, v)) == NULL)
+		return;		/* refused, with the bound it met */
+	tk->last_seen = now;
+	v->answer = SCHED_QUEUED;
+	__atomic_fetch_add(&shm->totals.queued, 1, __ATOMIC_RELAXED);
 }
 
 /* No open test for this GET: a new one, or the queue. */
@@ -437,32 +475,162 @@ admit_new(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 	v->ahead = tickets_before(shm, tk);
 	v->need = expected;
 	v->free = seats_free(shm, conf);
-	if (v->ahead == 0 && expected <= v->free) {
-		if ((outcome = take_free_outcome(shm)) == FT_NO_INDEX)
-			return snprintf(v->why, sizeof(v->why), "busy: too many "
-			    "transfers waiting to be logged"), refuse(v, FT_ERR_BUSY);
-		if ((t = open_test(shm, conf, test_key(shm, req), expected, req,
-		    now)) == FT_NO_INDEX) {
+	if (v->ahead > 0 || expected > v->free) {
+		queue_or_refuse(shm, req, expected, now, tk, v);
+		return;
+	}
+	if ((outcome = take_free_outcome(shm)) == FT_NO_INDEX) {
+		refuse(v, FT_ERR_BUSY, "busy: too many transfers waiting to be "
+		    "logged");
+		return;
+	}
+	t = open_test(shm, conf, test_key(shm, req), expected, req, now);
+	if (t == FT_NO_INDEX) {
+		shm->outcomes[outcome].used = 0;
+		refuse(v, FT_ERR_BUSY, "busy: too many tests in progress");
+		return;
+	}
+	if (tk != NULL)
+		tk->run = 0;
+	join(shm, slot, t, outcome, req, test_key(shm, req) != 0, v);
+}
+
+/* ---------------------------------------------------------------- -n */
+
+static struct ft_admission *
+find_admission(struct ft_shm *shm, uint64_t run)
+{
+	unsigned a;
+
+	for (a = 0; run != 0 && a < FT_MAX_WORKERS; a++) {
+		struct ft_admission *ad = &shm->admissions[a];
+		struct ft_shm_test *T = test_at(shm, ad->test);
+		if (ad->run != run)
+			continue;
+		if (T->test_no == ad->test_no && T->state == FT_TEST_GATHERING &&
+		    !T->aborted)
+			return ad;
+		ad->run = 0;	/* its test started, ended or was given up */
+	}
+	return NULL;
+}
+
+static bool
+note_admission(struct ft_shm *shm, uint64_t run, int t, unsigned count)
+{
+	unsigned a;
+
+	for (a = 0; a < FT_MAX_WORKERS; a++) {
+		struct ft_admission *ad = &shm->admissions[a];
+		if (ad->run != 0 && find_admission(shm, ad->run) != NULL)
+			continue;
+		*ad = (struct ft_admission){ .run = run, .test = t,
+		    .test_no = test_at(shm, t)->test_no, .count = count,
+		    .joined = 1 };
+		return true;
+	}
+	return false;
+}
+
+/* An open test with room for a whole run of `count`. */
+static int
+find_room(struct ft_shm *shm, enum ft_proto_kind proto, unsigned count)
+{
+	int t;
+
+	for (t = 0; t < FT_MAX_TESTS; t++) {
+		struct ft_shm_test *T = test_at(shm, t);
+		if (T->state == FT_TEST_GATHERING && !T->aborted && T->run == 0 &&
+		    T->proto == proto && T->promised + count <= T->expected)
+			return t;
+	}
+	return FT_NO_INDEX;
+}
+
+/* The run's first connection: its seats promised in test t. */
+static void
+seat_run_in(struct ft_shm *shm, int slot, int t, int outcome, unsigned count,
+    const struct sched_request *req, struct sched_verdict *v)
+{
+	struct ft_shm_test *T = test_at(shm, t);
+
+	if (count > 1 && !note_admission(shm, req->run, t, count)) {
+		shm->outcomes[outcome].used = 0;
+		refuse(v, FT_ERR_BUSY, "busy: too many runs gathering");
+		return;
+	}
+	T->promised += count;
+	join(shm, slot, t, outcome, req, false, v);
+}
+
+/* -n, a run's first connection: room in an open test, or a new test in
+ * its turn. Under the queue, only new tests wait: an open test's room is
+ * promised to it already. */
+static void
+admit_run_by_arrival(struct ft_shm *shm, const struct ft_conf *conf,
+    int slot, const struct sched_request *req, unsigned count, int outcome,
+    int64_t now, struct sched_verdict *v)
+{
+	unsigned n = shm->config.group_size;
+	struct ft_ticket *tk;
+	int t = find_room(shm, req->proto, count);
+
+	if (t != FT_NO_INDEX && strcmp(test_at(shm, t)->file, req->file) != 0) {
+		refuse(v, FT_ERR_CONFLICT, "this test is sending %s, not %s",
+		    test_at(shm, t)->file, req->file);
+		return;
+	}
+	if (t != FT_NO_INDEX) {
+		seat_run_in(shm, slot, t, outcome, count, req, v);
+		return;
+	}
+	purge_tickets(shm, now);
+	tk = find_ticket(shm, req->run);
+	v->ahead = tickets_before(shm, tk);
+	v->need = n;
+	v->free = seats_free(shm, conf);
+	if (v->ahead > 0 || n > v->free) {
+		queue_or_refuse(shm, req, n, now, tk, v);
+		return;
+	}
+	if ((t = open_test(shm, conf, 0, n, req, now)) == FT_NO_INDEX) {
+		refuse(v, FT_ERR_BUSY, "busy: too many tests in progress");
+		return;
+	}
+	if (tk != NULL)
+		tk->run = 0;
+	seat_run_in(shm, slot, t, outcome, count, req, v);
+}
+
+/* -n: tests by arrival; a run is seated whole, in one test. */
+static void
+admit_by_arrival(struct ft_shm *shm, const struct ft_conf *conf, int slot,
+    const struct sched_request *req, int64_t now, struct sched_verdict *v)
+{
+	unsigned n = shm->config.group_size;
+	unsigned count = req->run != 0 && req->group != 0 ? req->group : 1;
+	struct ft_admission *ad = find_admission(shm, req->run);
+	int outcome;
+
+	if (ad == NULL && count > n) {
+		refuse(v, FT_ERR_TOO_LARGE, "a run of %u connections does not fit "
+		    "this server's tests of %u (-n)", count, n);
+		return;
+	}
+	if ((outcome = take_free_outcome(shm)) == FT_NO_INDEX) {
+		refuse(v, FT_ERR_BUSY, "busy: too many transfers waiting to be "
+		    "logged");
+		return;
+	}
+	if (ad == NULL) {
+		admit_run_by_arrival(shm, conf, slot, req, count, outcome, now, v);
+		if (v->answer != SCHED_SEATED)
 			shm->outcomes[outcome].used = 0;
-			return snprintf(v->why, sizeof(v->why), "busy: too many "
-			    "tests in progress"), refuse(v, FT_ERR_BUSY);
-		}
-		if (tk != NULL)
-			tk->run = 0;
-		return join(shm, slot, t, outcome, req, test_key(shm, req) != 0,
-		    v);
+		return;
 	}
-	if (req->run == 0) {
-		snprintf(v->why, sizeof(v->why), v->ahead > 0 ? "busy: %u runs "
-		    "are waiting for seats" : "busy: no free seats for a test of "
-		    "%u (%u free)", v->ahead > 0 ? v->ahead : expected, v->free);
-		return refuse(v, FT_ERR_BUSY);
-	}
-	if (tk == NULL && (tk = new_ticket(shm, req, expected, now, v)) == NULL)
-		return refuse(v, FT_ERR_BUSY);
-	tk->last_seen = now;
-	v->answer = SCHED_QUEUED;
-	__atomic_fetch_add(&shm->totals.queued, 1, __ATOMIC_RELAXED);
+	if (++ad->joined >= ad->count)
+		ad->run = 0;
+	join(shm, slot, ad->test, outcome, req, false, v);
 }
 
 static void
@@ -473,20 +641,30 @@ admit_locked(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 	uint64_t key = test_key(shm, req);
 	int t, outcome;
 
-	if (expected > conf->workers)
-		return snprintf(v->why, sizeof(v->why), "a test of %u connections "
-		    "exceeds the %u workers of this server", expected,
-		    conf->workers), refuse(v, FT_ERR_TOO_LARGE);
+	if (expected > conf->workers) {
+		refuse(v, FT_ERR_TOO_LARGE, "a test of %u connections exceeds "
+		    "the %u workers of this server", expected, conf->workers);
+		return;
+	}
+	if (shm->config.group_size != 0) {
+		admit_by_arrival(shm, conf, slot, req, now, v);
+		return;
+	}
 	t = find_open_test(shm, key, req->proto);
-	if (t == FT_NO_INDEX)
-		return admit_new(shm, conf, slot, req, expected, now, v);
-	if (strcmp(test_at(shm, t)->file, req->file) != 0)
-		return snprintf(v->why, sizeof(v->why), "this test is sending %s, "
-		    "not %s", test_at(shm, t)->file, req->file),
-		    refuse(v, FT_ERR_CONFLICT);
-	if ((outcome = take_free_outcome(shm)) == FT_NO_INDEX)
-		return snprintf(v->why, sizeof(v->why), "busy: too many transfers "
-		    "waiting to be logged"), refuse(v, FT_ERR_BUSY);
+	if (t == FT_NO_INDEX) {
+		admit_new(shm, conf, slot, req, expected, now, v);
+		return;
+	}
+	if (strcmp(test_at(shm, t)->file, req->file) != 0) {
+		refuse(v, FT_ERR_CONFLICT, "this test is sending %s, not %s",
+		    test_at(shm, t)->file, req->file);
+		return;
+	}
+	if ((outcome = take_free_outcome(shm)) == FT_NO_INDEX) {
+		refuse(v, FT_ERR_BUSY, "busy: too many transfers waiting to be "
+		    "logged");
+		return;
+	}
 	join(shm, slot, t, outcome, req, key != 0, v);
 }
 

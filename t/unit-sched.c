@@ -1,6 +1,7 @@
 /* unit-sched.c: server/sched.c without sockets: admission (a test is
  * seated whole or not at all; runs that do not fit queue in arrival
- * order; bounds on the queue), the start condition and its one deadline
+ * order; bounds on the queue; with -n, runs seated whole in tests by
+ * arrival), the start condition and its one deadline
  * per test (silent members dropped, the ready ones started, or the test
  * aborted with the reason true for all), the end (a test that never
  * started is freed at once, with what to say; one that started waits
@@ -244,6 +245,48 @@ check_deadline_drops_silent(void)
 	    i < n ? x[i].reason : "?");
 }
 
+/* -n: a run is seated whole in one test, never split across two. */
+static void
+check_runs_whole_by_arrival(void)
+{
+	struct sched_verdict a1, a2, b1, b2, c1, v;
+
+	fresh(8, 4);
+	a1 = ask(0, 0xa, 3, 1);
+	b1 = ask(1, 0xb, 3, 1);
+	a2 = ask(2, 0xa, 3, 2);
+	b2 = ask(3, 0xb, 3, 2);
+	ok(a1.answer == SCHED_SEATED && b1.answer == SCHED_SEATED,
+	    "-n 4, two runs of 3 interleaved: both seated");
+	ok(a1.seat.test == a2.seat.test && b1.seat.test == b2.seat.test &&
+	    a1.seat.test != b1.seat.test, "...each whole in its own test (3 "
+	    "and 3 do not fit one test of 4)");
+	v = ask(4, 0xc, 1, 1);
+	ok(v.answer == SCHED_SEATED && v.seat.test == a1.seat.test,
+	    "a run of 1 takes the room left in the first test");
+	v = ask(5, 0xd, 5, 1);
+	ok(v.answer == SCHED_REFUSED && v.code == FT_ERR_TOO_LARGE,
+	    "a run of 5 against tests of 4: 413 (%s)", v.why);
+
+	fresh(6, 4);
+	a1 = ask(0, 0xa, 2, 1);
+	b1 = ask(1, 0xb, 4, 1);
+	ok(a1.answer == SCHED_SEATED && b1.answer == SCHED_QUEUED,
+	    "-n 4 on 6 workers: a run of 2 seated, a run of 4 queued (a new "
+	    "test needs 4, 2 are free)");
+	c1 = ask(2, 0xc, 2, 1);
+	ok(c1.answer == SCHED_SEATED && c1.seat.test == a1.seat.test,
+	    "a run of 2 behind it fills the open test's room, queue or not "
+	    "(those seats are the test's already)");
+	v = ask(3, 0xa, 2, 2);
+	ok(v.answer == SCHED_SEATED && v.seat.test == a1.seat.test,
+	    "the first run's second connection finds its test");
+	v = ask(4, 0xc, 2, 2);
+	ok(v.answer == SCHED_SEATED && v.seat.test == a1.seat.test &&
+	    v.seat.member == 4, "...and so does the other's: the test is whole, "
+	    "members 1..4");
+}
+
 static void
 check_deadline_aborts(void)
 {
@@ -376,6 +419,7 @@ main(void)
 	check_first_come();
 	check_bounds();
 	check_deadline_drops_silent();
+	check_runs_whole_by_arrival();
 	check_deadline_aborts();
 	check_unstarted_and_death();
 	check_barrier();
