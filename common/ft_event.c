@@ -109,7 +109,7 @@ put_lines(int fd, const char *text)
 	}
 }
 
-/* Notices and info: FT_EVENT_RATE a second across the processes. The
+/* Info lines: FT_EVENT_RATE a second across the processes. The
  * first to see a new second opens it and reports what the last one had
  * to suppress. Races only blur the count by a line or two. */
 static bool
@@ -149,7 +149,7 @@ ft_event(enum ft_severity sev, const char *func, const char *fmt, ...)
 
 	if (budget == NULL)
 		budget = &local_budget;
-	if (sev >= FT_SEV_NOTICE && !within_budget())
+	if (sev == FT_SEV_INFO && !within_budget())
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -10,15 +10,17 @@
  * (and the workers it forks) its own non-blocking open file description
  * of those pipes or terminals, so the shell's is untouched; a line that
  * does not fit is dropped and counted. Events that the network can cause
- * (notices and info) also share a budget of FT_EVENT_RATE lines a second
- * across all processes; past it they are counted, and the first line of
- * the next second says how many were suppressed. */
+ * (severity info: refusals, tests that never started) also share a budget
+ * of FT_EVENT_RATE lines a second across all processes; past it they are
+ * counted, and the first line of the next second says how many were
+ * suppressed. Notices (the server's own: stopping, rescans), warnings and
+ * errors are never held back by the budget. */
 #ifndef FT_EVENT_H
 #define FT_EVENT_H
 
 #include <stdint.h>
 
-#define FT_EVENT_RATE 20	/* notices and info lines a second, in all */
+#define FT_EVENT_RATE 20	/* info lines a second, in all */
 
 enum ft_severity { FT_SEV_ERROR, FT_SEV_WARN, FT_SEV_NOTICE, FT_SEV_INFO };
 

@@ -54,7 +54,7 @@ static void
 refuse(struct session *c, int code, const char *why)
 {
 	__atomic_fetch_add(&c->w->shm->totals.refused, 1, __ATOMIC_RELAXED);
-	log_notice("%s: refused (%d): %s", c->peer, code, why);
+	log_info("%s: refused (%d): %s", c->peer, code, why);
 	ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "ERR %d %s\n", code,
 	    why);
 }
@@ -410,7 +410,7 @@ handshake_turn(struct session *c)
 	case FT_LIST:
 		if (send_list(c) == 0)
 			return true;
-		log_notice("%s: LIST not taken in time; cut off", c->peer);
+		log_info("%s: LIST not taken in time; cut off", c->peer);
 		return false;
 	case FT_GET:
 		serve_get(c, &req);
