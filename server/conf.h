@@ -36,6 +36,8 @@ struct ft_conf {
 	int grace_s;		/* SIGTERM: how long transfers may finish */
 	unsigned per_address;	/* connections from one address waiting to
 				 * send their request; beyond, at once */
+	uint64_t logs_quota;	/* bytes of test logs in the logs folder,
+				 * beyond which no more are written; 0: none */
 };
 
 /* Opened by main before the master forks; every worker inherits them. */

@@ -201,6 +201,7 @@ struct ft_totals {
 	uint64_t bytes_sent;
 	uint64_t connections;
 	uint64_t queued, refused;	/* GETs answered QUEUED, or ERR */
+	uint64_t logs_unwritten;	/* tests not logged: over the quota */
 } __attribute__((aligned(FT_CACHELINE)));
 
 struct ft_shm {

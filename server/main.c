@@ -7,6 +7,7 @@
 #include "catalogue.h"
 #include "ft_shm.h"
 #include "proc.h"
+#include "report.h"
 
 #include "ft_addr.h"
 #include "ft_dgram.h"
@@ -33,7 +34,7 @@
 extern char **environ;
 
 enum { OPT_PIDFILE = 256, OPT_IDLE, OPT_IO, OPT_TRANSFER, OPT_GRACE,
-    OPT_PER_ADDRESS };
+    OPT_PER_ADDRESS, OPT_LOGS_QUOTA };
 
 static const struct option long_options[] = {
 	{ "workers", required_argument, NULL, 'p' },
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
 	{ "io-timeout", required_argument, NULL, OPT_IO },
 	{ "transfer-timeout", required_argument, NULL, OPT_TRANSFER },
 	{ "per-address", required_argument, NULL, OPT_PER_ADDRESS },
+	{ "logs-quota", required_argument, NULL, OPT_LOGS_QUOTA },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "help", no_argument, NULL, 'h' },
@@ -66,7 +68,7 @@ usage(int code)
 "                [-f NAME] [-n CLIENTS] [-s BYTES] [-m raw|reliable]\n"
 "                [-t SECONDS] [--idle-timeout S] [--io-timeout S]\n"
 "                [--transfer-timeout S] [--per-address N] [--grace S]\n"
-"                [--pidfile FILE]\n"
+"                [--logs-quota MB] [--pidfile FILE]\n"
 "Sends a file from DIR to groups of clients that start together.\n"
 "  -p, --workers N      worker processes, 1..%d (default 25)\n"
 "  -P, --port PORT      TCP port (default 5005; 0 picks a free one)\n"
@@ -85,6 +87,7 @@ usage(int code)
 "      --transfer-timeout S  a whole transfer must end within (600)\n"
 "      --per-address N  connections from one address that may wait to send\n"
 "                       their request; beyond, they must send it at once (8)\n"
+"      --logs-quota MB  test logs kept in DIR at most; 0: no limit (1024)\n"
 "      --grace S        on SIGTERM, transfers may finish within (30)\n"
 "      --pidfile FILE   write the master's pid there\n"
 "  -h, --help, -V, --version\n"
@@ -135,6 +138,7 @@ parse_option(struct ft_conf *conf, int ch, const char *arg)
 	case OPT_TRANSFER: conf->transfer_timeout_s = seconds(arg, "transfer timeout"); break;
 	case OPT_GRACE: conf->grace_s = (int)number(arg, 0, 86400, "grace"); break;
 	case OPT_PER_ADDRESS: conf->per_address = (unsigned)number(arg, 1, FT_MAX_WORKERS, "per-address"); break;
+	case OPT_LOGS_QUOTA: conf->logs_quota = (uint64_t)number(arg, 0, 1 << 24, "logs quota") << 20; break;
 	case OPT_PIDFILE: conf->pidfile = arg; break;
 	case 'V': printf("ftserver %s\n", FT_VERSION); exit(0);
 	case 'h': usage(0);
@@ -360,7 +364,7 @@ main(int argc, char **argv)
 		.files_dir = "files", .logs_dir = "Logs", .proto = FT_TCP,
 		.reliable = true, .ready_timeout_s = 60, .idle_timeout_s = 10,
 		.io_timeout_s = 30, .transfer_timeout_s = 600, .grace_s = 30,
-		.per_address = 8,
+		.per_address = 8, .logs_quota = 1024ull << 20,
 	};
 	static struct ft_sockets socks;
 	struct ft_shm *shm;
@@ -377,6 +381,7 @@ main(int argc, char **argv)
 	shm->config.group_size = conf.group_size;
 	ft_event_setup("ftserver", &shm->events);
 	open_logs(&conf);
+	report_init(&conf);
 	open_catalogue(&conf, shm);
 	open_listener(&conf, &socks);
 	print_listening(&conf, &socks, shm);

@@ -6,10 +6,90 @@
 #include "ft_event.h"
 #include "ft_time.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#define QUOTA_WARN_EVERY_NS (60 * 1000000000LL)
+
+/* Bytes of test logs in the logs folder: what was there at start, plus
+ * what this master wrote. A flood of tests that start and fail at once
+ * cannot fill the disk: past the quota, no more logs are written. */
+static uint64_t logs_bytes;
+static int64_t quota_warned_ns;
+
+static bool
+is_test_log(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strstr(name, "-log") != NULL && n > 4 &&
+	    (strcmp(name + n - 4, ".txt") == 0 || strcmp(name + n - 4, ".tsv") ==
+	    0);
+}
+
+void
+report_init(const struct ft_conf *conf)
+{
+	DIR *d = opendir(conf->logs_dir);
+	struct dirent *de;
+	struct stat st;
+
+	logs_bytes = 0;
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (is_test_log(de->d_name) && fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			logs_bytes += (uint64_t)st.st_size;
+	closedir(d);
+}
+
+static uint64_t
+size_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* The pair just written at path (the .txt; the .tsv beside it). */
+static void
+count_written(const char *path)
+{
+	char tsv[4200];
+	size_t n = strlen(path);
+
+	logs_bytes += size_of(path);
+	if (n > 4 && n < sizeof(tsv)) {
+		memcpy(tsv, path, n - 4);
+		strcpy(tsv + n - 4, ".tsv");
+		logs_bytes += size_of(tsv);
+	}
+}
+
+static bool
+over_quota(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct ft_test *t)
+{
+	int64_t now = ft_mono_ns();
+
+	if (conf->logs_quota == 0 || logs_bytes < conf->logs_quota)
+		return false;
+	__atomic_fetch_add(&shm->totals.logs_unwritten, 1, __ATOMIC_RELAXED);
+	if (quota_warned_ns == 0 || now - quota_warned_ns > QUOTA_WARN_EVERY_NS) {
+		quota_warned_ns = now;
+		log_warn("the logs folder %s holds %llu MB of test logs, its "
+		    "quota (--logs-quota): the log of a test of %s and those "
+		    "after it are not written; remove old logs", conf->logs_dir,
+		    (unsigned long long)(logs_bytes >> 20), t->file);
+	}
+	return true;
+}
 
 static int
 by_client_no(const void *a, const void *b)
@@ -35,11 +115,14 @@ report_complete_tests(struct ft_shm *shm, const struct ft_conf *conf)
 		for (i = 0, ok = 0; i < n; i++)
 			ok += x[i].ok;
 		__atomic_fetch_add(&shm->totals.tests, 1, __ATOMIC_RELAXED);
+		if (over_quota(shm, conf, &t))
+			continue;
 		if (ft_log_write(conf->logs_dir, &t, x, n, path, sizeof(path)) < 0) {
 			log_warn("cannot write the log of a test of %s in %s: %s",
 			    t.file, conf->logs_dir, strerror(errno));
 			continue;
 		}
+		count_written(path);
 		ft_out("ftserver: test done: %s to %zu connection%s, %u ok; "
 		    "log %s\n", t.file, n, n == 1 ? "" : "s", ok, path);
 	}
@@ -91,6 +174,10 @@ report_stats_text(struct ft_shm *shm, const struct ft_conf *conf)
 	fprintf(out, "admission: %llu tests never started, %llu queued "
 	    "answers, %llu refusals\n", (unsigned long long)t.tests_unstarted,
 	    (unsigned long long)t.queued, (unsigned long long)t.refused);
+	fprintf(out, "logs: %llu MB of test logs in %s (quota %llu MB), %llu "
+	    "tests not logged over it\n", (unsigned long long)(logs_bytes >> 20),
+	    conf->logs_dir, (unsigned long long)(conf->logs_quota >> 20),
+	    (unsigned long long)t.logs_unwritten);
 	fprintf(out, "messages dropped: %llu over the rate, %llu not read in "
 	    "time\n", (unsigned long long)over_rate,
 	    (unsigned long long)blocked);

@@ -6,6 +6,9 @@
 #include "conf.h"
 #include "ft_shm.h"
 
+/* Master, at start: what the logs folder already holds, for the quota
+ * (--logs-quota). */
+void report_init(const struct ft_conf *conf);
 /* Writes the logs of the tests that are complete, and frees them. */
 void report_complete_tests(struct ft_shm *shm, const struct ft_conf *conf);
 /* The stats dump as text (the caller frees it): a row per worker, then
