@@ -1,7 +1,10 @@
 #!/bin/sh
 # deps.sh: checks what ft needs and installs what is missing when run as
 # root (apt-get), or prints the exact command to run otherwise.
+#   deps.sh check   only says what is missing (and the command), exit 1;
+#                   a plain `make` runs this: it never installs anything
 #   deps.sh build   compiler, pkg-config, OpenSSL and libbsd headers, prove
+#                   (make deps, make test, make demo)
 #   deps.sh bench   the above, plus iperf3 (the loopback ceiling) and GNU
 #                   time (the client's peak RSS), both optional in the bench
 set -u
@@ -24,7 +27,7 @@ fi
 [ -z "$need" ] && exit 0
 # $need is a list of words on purpose: unquoted below.
 # shellcheck disable=SC2086
-if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
+if [ "${1:-build}" != check ] && [ "$(id -u)" = 0 ] && have_cmd apt-get; then
 	echo "deps: installing:$need" >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >&2 ||
 	{ apt-get update -q >&2 &&
@@ -32,6 +35,10 @@ if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
 	{ echo "deps: apt-get failed" >&2; exit 1; }
 else
 	echo "deps: missing:$need" >&2
-	echo "deps: run: sudo apt-get install -y$need" >&2
+	if [ "$(id -u)" = 0 ]; then
+		echo "deps: run: make deps (or apt-get install -y$need)" >&2
+	else
+		echo "deps: run: sudo apt-get install -y$need" >&2
+	fi
 	exit 1
 fi
