@@ -6,6 +6,7 @@
 #include "ft_dgram.h"
 #include "ft_hash.h"
 #include "ft_io.h"
+#include "ft_text.h"
 #include "ft_time.h"
 
 #include <arpa/inet.h>
@@ -536,7 +537,7 @@ out:
 int
 list_catalogue(const struct client_opts *o)
 {
-	char why[256], line[FT_LINE_MAX + 1];
+	char why[256], line[FT_LINE_MAX + 1], shown[4 * FT_LINE_MAX + 1];
 	struct ft_reader in;
 	int fd = connect_to(o->host, o->port, why, sizeof(why)), rc;
 
@@ -548,8 +549,10 @@ list_catalogue(const struct client_opts *o)
 	ft_send_line(fd, ft_deadline_ms(o->timeout_s * 1000), "LIST\n");
 	while ((rc = ft_read_line(&in, line, ft_deadline_ms(o->timeout_s * 1000),
 	    NULL)) == FT_LINE_OK) {
-		if (strncmp(line, "FILE ", 5) == 0)
-			printf("%s\n", line + 5);
+		if (strncmp(line, "FILE ", 5) == 0) {
+			ft_text_escape(shown, sizeof(shown), line + 5);
+			printf("%s\n", shown);
+		}
 		if (strncmp(line, "END", 3) == 0)
 			break;
 	}

@@ -1,5 +1,6 @@
 /* ft_event.c: the event log and stdout lines, never blocking. */
 #include "ft_event.h"
+#include "ft_text.h"
 #include "ft_time.h"
 
 #include <errno.h>
@@ -144,7 +145,7 @@ void
 ft_event(enum ft_severity sev, const char *func, const char *fmt, ...)
 {
 	static const char *label[] = { "error: ", "warning: ", "", "" };
-	char line[1024], msg[900];
+	char line[1200], raw[900], msg[1000];
 	va_list ap;
 
 	if (budget == NULL)
@@ -152,8 +153,9 @@ ft_event(enum ft_severity sev, const char *func, const char *fmt, ...)
 	if (sev == FT_SEV_INFO && !within_budget())
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	ft_text_escape(msg, sizeof(msg), raw);	/* one line, nothing raw */
 	snprintf(line, sizeof(line), "%s: %s%s%s%s%s%s\n", prog, who,
 	    who[0] ? ": " : "", label[sev], func ? func : "", func ? ": " : "",
 	    msg);

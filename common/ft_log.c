@@ -1,5 +1,6 @@
 /* ft_log.c: writing the per-test logs (text and TSV). */
 #include "ft_log.h"
+#include "ft_text.h"
 #include "ft_time.h"
 
 #include <errno.h>
@@ -37,13 +38,13 @@ ft_set_reason(struct ft_xfer *x, const char *fmt, ...)
 void
 ft_set_reasonv(struct ft_xfer *x, const char *fmt, va_list ap)
 {
-	char *p;
+	char raw[FT_REASON_MAX * 2];
 
-	vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
-	/* Reasons go into tab-separated columns: keep them on one field. */
-	for (p = x->reason; *p; p++)
-		if (*p == '\t' || *p == '\n' || *p == '\r')
-			*p = ' ';
+	/* A reason may quote the peer, and goes to the terminal and into a
+	 * TSV field: escaped, it can neither act on a terminal nor break a
+	 * field or a line. */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	ft_text_escape(x->reason, sizeof(x->reason), raw);
 }
 
 static unsigned

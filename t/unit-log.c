@@ -146,7 +146,7 @@ sample_rows(struct ft_xfer x[3])
 	x[2] = (struct ft_xfer){ .client_no = 3, .client_port = 40003,
 	    .server_port = 5005, .client_ip = "127.0.0.1", .bytes = 4096,
 	    .ns = 1000000, .ok = 0 };
-	ft_set_reason(&x[2], "the client disconnected\tafter 4096\nbytes");
+	ft_set_reason(&x[2], "the client disconnected after 4096 bytes");
 }
 
 /* Splits a line on tabs in place; returns the field count. */
@@ -331,13 +331,23 @@ check_reasons(void)
 	char longer[400];
 
 	ft_set_reason(&x, "tab\there, newline\nthere, cr\rtoo");
-	is_string("tab here, newline there, cr too", x.reason,
-	    "tabs, newlines and CRs in a reason become spaces");
+	is_string("tab\\x09here, newline\\x0athere, cr\\x0dtoo", x.reason,
+	    "tabs, newlines and CRs in a reason are escaped: one TSV field");
+	ft_set_reason(&x, "server: %s", "\033]0;PWNED\007\033[2J\177\303\251");
+	is_string("server: \\x1b]0;PWNED\\x07\\x1b[2J\\x7f\\xc3\\xa9", x.reason,
+	    "escapes, BEL, DEL and bytes from 0x80 on are shown as \\xNN");
+	ft_set_reason(&x, "%s", "plain text: a/b (c) [d] 100%");
+	is_string("plain text: a/b (c) [d] 100%", x.reason,
+	    "printable ASCII passes as it is");
 	memset(longer, 'r', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
 	ft_set_reason(&x, "%s", longer);
 	is_uint(FT_REASON_MAX - 1, strlen(x.reason),
 	    "a long reason is cut to fit, and terminated");
+	memset(longer, 0x1b, sizeof(longer) - 1);
+	ft_set_reason(&x, "%s", longer);
+	ok(strlen(x.reason) < FT_REASON_MAX && strlen(x.reason) % 4 == 0,
+	    "escapes are never cut in the middle (%zu bytes)", strlen(x.reason));
 }
 
 /* The mb_per_s column: 10^6 bytes per second, 0 for no time at all. */

@@ -1,0 +1,40 @@
+#!/usr/bin/perl
+# fake-server.pl MODE PORTFILE: a hostile ft server for the client's tests.
+# Listens on 127.0.0.1 (a free port, written to PORTFILE), serves the
+# connections that come for 20 s at most, then exits. Modes:
+#   err-escape   greeting, then an ERR whose text holds terminal escapes
+#   list-escape  answers LIST with file names that hold escapes
+#   bye-escape   a whole 1-byte transfer, then a BYE line with escapes
+use strict;
+use warnings;
+use IO::Socket::INET;
+use Digest::SHA qw(sha256_hex);
+
+my ($mode, $portfile) = @ARGV;
+my $evil = "\e]0;PWNED\a\e[2J\e[31mred\r\x7f";
+my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+    Listen => 16, ReuseAddr => 1) or die "listen: $!";
+open(my $pf, '>', "$portfile.tmp") or die;
+print $pf $srv->sockport, "\n";
+close $pf;
+rename("$portfile.tmp", $portfile) or die;
+$SIG{ALRM} = sub { exit 0 };
+alarm 20;
+while (my $c = $srv->accept) {
+	$c->autoflush(1);
+	print $c "FT/1 ftserver 9.9 tcp workers=25\n";
+	my $line = <$c> // next;
+	if ($mode eq 'err-escape') {
+		print $c "ERR 400 $evil\n";
+	} elsif ($mode eq 'list-escape') {
+		print $c "FILE a${evil}b 10\nFILE ok.bin 3\nEND 2\n";
+	} elsif ($mode eq 'bye-escape') {
+		my $sha = sha256_hex("x");
+		print $c "OK member=1 group=1 file=x.bin size=1 sha256=$sha\n";
+		my $ready = <$c> // next;
+		print $c "DATA 1\nx";
+		my $done = <$c> // next;
+		print $c "BYE $evil\n";
+	}
+	close $c;
+}
