@@ -390,81 +390,105 @@ reserve(struct conn *c)
 	return 0;
 }
 
-/* DATA, the body, the hash check, DONE and the server's verdict. */
+/* After the last byte: our hash, then DONE. 0 when the copy matches the
+ * server's SHA-256. */
+static int
+confirm(struct conn *c, struct ft_sha256 *h)
+{
+	char hex[FT_SHA256_HEX];
+
+	set_state(c, C_VERIFYING);
+	if (ft_sha256_final(h, hex) < 0) {
+		conn_fail(c, "%s", "computing the SHA-256 failed");
+		return -1;
+	}
+	/* The timing rule ends at the confirmation: stamped as it leaves,
+	 * so the server, which stops its clock on receiving it, can never
+	 * measure less than we do. */
+	if (!c->cl->o.udp)
+		c->end_ns = ft_mono_ns();
+	if (ft_send_line(c->fd, send_deadline(c), "DONE %llu %s\n",
+	    (unsigned long long)c->x.bytes, hex) < 0) {
+		conn_fail(c, "confirming: %s", strerror(errno));
+		return -1;
+	}
+	if (strcmp(hex, c->offer.sha256) != 0) {
+		conn_fail(c, "%s", "SHA-256 mismatch: the file is corrupt");
+		return -1;
+	}
+	return 0;
+}
+
+/* DATA, the body into the store while hashing, and the confirmation. */
 static int
 receive(struct conn *c, struct ft_reader *in)
 {
-	char line[FT_LINE_MAX + 1], hex[FT_SHA256_HEX];
-	struct store *st = &c->st;
-	struct ft_sha256 *h = NULL;
+	char line[FT_LINE_MAX + 1];
+	struct ft_sha256 *h;
 	uint64_t size;
-	int rc = -1;
+	int u;
 
 	if (expect_line(c, in, line, c->cl->o.timeout_s, "waiting for the start")
 	    < 0)
 		return -1;
-	if (ft_parse_data(line, &size) < 0 || size != c->offer.size)
-		return conn_fail(c, "%s", "bad DATA line from the server"), -1;
+	if (ft_parse_data(line, &size) < 0 || size != c->offer.size) {
+		conn_fail(c, "%s", "bad DATA line from the server");
+		return -1;
+	}
 	if ((h = ft_sha256_new()) == NULL) {
 		conn_fail(c, "%s", "out of memory");
-		goto out;
+		return -1;
 	}
 	set_state(c, C_RECEIVING);
-	if (c->cl->o.udp) {
-		int u = udp_receive(c, in, st->fd, h);
-		if (u == 1)	/* raw losses: tell the server what we got */
-			ft_send_line(c->fd, send_deadline(c), "DONE %llu %064d\n",
-			    (unsigned long long)c->x.bytes, 0);
-		if (u != 0)
-			goto out;
-	} else if (receive_body(c, in, st, h) < 0)
-		goto out;
-	set_state(c, C_VERIFYING);
-	rc = ft_sha256_final(h, hex);
-	h = NULL;	/* final frees it, whatever it returns */
-	if (rc < 0) {
-		conn_fail(c, "%s", "computing the SHA-256 failed");
-		rc = -1;
-		goto out;
-	}
-	rc = -1;
-	if (ft_send_line(c->fd, send_deadline(c), "DONE %llu %s\n",
-	    (unsigned long long)c->x.bytes, hex) < 0) {
-		conn_fail(c, "confirming: %s", strerror(errno));
-		goto out;
-	}
 	if (!c->cl->o.udp)
-		c->end_ns = ft_mono_ns();	/* first byte -> DONE sent */
-	if (strcmp(hex, c->offer.sha256) != 0) {
-		conn_fail(c, "%s", "SHA-256 mismatch: the file is corrupt");
-		goto out;
+		u = receive_body(c, in, &c->st, h);
+	else if ((u = udp_receive(c, in, c->st.fd, h)) == 1)
+		/* raw losses: tell the server what we got */
+		ft_send_line(c->fd, send_deadline(c), "DONE %llu %064d\n",
+		    (unsigned long long)c->x.bytes, 0);
+	if (u != 0) {
+		ft_sha256_free(h);
+		return -1;
 	}
-	if (store_commit(st) < 0) {
-		conn_fail(c, "storing the file: %s", strerror(errno));
-		goto out;
-	}
-	strlcpy(c->path, st->final, sizeof(c->path));
-	rc = 0;
-out:
-	if (rc < 0)
-		store_discard(st);
-	ft_sha256_free(h);
-	return rc;
+	return confirm(c, h);	/* final frees h */
 }
 
+/* The server's verdict, then the copy's final name. The verdict is the
+ * server's view (BYE ok or mismatch); without one (it is informative)
+ * our own hash decides, but a server that disagrees is believed: a copy
+ * it calls a mismatch is not published. */
 static void
 finish(struct conn *c, struct ft_reader *in)
 {
 	char line[FT_LINE_MAX + 1];
 
-	/* The server's verdict is informative: our own hash already decided. */
 	if (ft_read_line(in, line, ft_deadline_ms(5000), NULL) == FT_LINE_OK &&
 	    strcmp(line, "BYE ok") != 0) {
 		conn_fail(c, "the server reports: %s", line);
 		return;
 	}
+	if (store_commit(&c->st, c->offer.sha256) < 0) {
+		conn_fail(c, "storing the file: %s", strerror(errno));
+		return;
+	}
+	strlcpy(c->path, c->st.final, sizeof(c->path));
 	c->x.ok = 1;
 	set_state(c, C_DONE);
+}
+
+/* A copy that is not published: removed, or kept aside for inspection
+ * (--keep-failed) when anything arrived. */
+static void
+drop_copy(struct conn *c)
+{
+	if (c->st.fd < 0)
+		return;
+	if (c->cl->o.keep_failed && c->x.bytes > 0 &&
+	    store_keep_failed(&c->st) == 0) {
+		strlcpy(c->path, c->st.final, sizeof(c->path));
+		return;
+	}
+	store_discard(&c->st);
 }
 
 /* READY; over UDP it also says where datagrams go and how much the
@@ -522,8 +546,7 @@ out:
 	/* First byte to the end; a failure counts until now. */
 	if (c->first_ns != 0)
 		c->x.ns = (c->end_ns ? c->end_ns : ft_mono_ns()) - c->first_ns;
-	if (c->st.fd >= 0)
-		store_discard(&c->st);	/* cancelled before the start */
+	drop_copy(c);		/* failed, or cancelled before the start */
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->udp_fd >= 0)

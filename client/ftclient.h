@@ -29,10 +29,15 @@ enum conn_state {
 	C_FAILED,
 };
 
-/* store.c: the received file, written aside and renamed when whole. */
+/* store.c: the received file, written aside (anonymous, or a hidden
+ * name of its own) and published under its final name once verified,
+ * never replacing a file already there. */
 struct store {
-	int fd;
-	char part[4096], final[4096];
+	int fd, dirfd;
+	char dir[4096];
+	char stem[64];		/* "ClienteK-Prueba-N" */
+	char part[128];		/* the aside name, "" when anonymous */
+	char final[4300];	/* the published path, once published */
 };
 
 struct client;
@@ -58,7 +63,7 @@ struct client_opts {
 	const char *host, *port;
 	const char *file;		/* NULL: the server's selection */
 	const char *out_dir, *logs_dir;
-	bool udp, yes, list;
+	bool udp, yes, list, keep_failed;
 	int timeout_s;			/* each wait for the server */
 	int queue_timeout_s;		/* queued for a turn, at most */
 };
@@ -96,8 +101,14 @@ int udp_receive(struct conn *c, struct ft_reader *in, int file,
 /* store.c */
 int store_open(struct store *st, const char *dir, unsigned k, unsigned n,
     uint64_t size, char *why, size_t whylen);
-int store_commit(struct store *st);
+/* The copy is verified (its bytes hash to sha256): publish it. 0, or -1
+ * with errno (the store is left open for store_discard/keep_failed). */
+int store_commit(struct store *st, const char *sha256);
+/* --keep-failed: publish a failed copy as ClienteK-Prueba-N-failed.txt. */
+int store_keep_failed(struct store *st);
 void store_discard(struct store *st);
+void store_close(struct store *st);
+extern bool store_named_aside;	/* unit tests: the path without O_TMPFILE */
 
 /* view.c */
 const char *conn_state_name(int state);

@@ -32,6 +32,7 @@ static const struct option long_options[] = {
 	{ "logs", required_argument, NULL, 'L' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "queue-timeout", required_argument, NULL, 'Q' },
+	{ "keep-failed", no_argument, NULL, 'K' },
 	{ "list", no_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -43,7 +44,7 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 "usage: ftclient -c N [-H HOST] [-P PORT] [-u] [-f NAME] [-y] [-o DIR]\n"
-"                [-L DIR] [-t SECONDS] [--queue-timeout SECONDS]\n"
+"                [-L DIR] [-t SECONDS] [--queue-timeout SECONDS] [--keep-failed]\n"
 "       ftclient --list [-H HOST] [-P PORT]\n"
 "Receives a file from ftserver over N connections that start together,\n"
 "verifies each copy by SHA-256 and logs the test.\n"
@@ -58,6 +59,7 @@ usage(int code)
 "  -t, --timeout S   wait for each answer of the server at most S, and\n"
 "                    for a busy server at most S in all (default 120)\n"
 "      --queue-timeout S  wait queued for seats at most S (default 600)\n"
+"      --keep-failed  keep a copy that failed as ClienteK-Prueba-N-failed.txt\n"
 "  -l, --list        print the server's catalogue and exit\n"
 "Exit status: 0 all verified, 1 a transfer failed, 2 misuse.\n",
 	    FT_CLIENT_MAX);
@@ -75,7 +77,7 @@ parse_options(struct client_opts *o, int argc, char **argv)
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:H:P:uf:yo:L:t:Q:lhV",
+	while ((ch = getopt_long(argc, argv, "c:H:P:uf:yo:L:t:Q:KlhV",
 	    long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->clients = (unsigned)number(optarg, 1, FT_CLIENT_MAX, "clients"); break;
@@ -94,6 +96,7 @@ parse_options(struct client_opts *o, int argc, char **argv)
 		case 'o': o->out_dir = optarg; break;
 		case 'L': o->logs_dir = optarg; break;
 		case 't': o->timeout_s = (int)number(optarg, 1, 86400, "timeout"); break;
+		case 'K': o->keep_failed = true; break;
 		case 'Q': o->queue_timeout_s = (int)number(optarg, 1, 86400, "queue timeout"); break;
 		case 'l': o->list = true; break;
 		case 'V': printf("ftclient %s\n", FT_VERSION); exit(0);
@@ -231,9 +234,11 @@ static struct client *interrupted_run;
 
 /* Ctrl-C or TERM: remove the files still being written (nothing half
  * written may stay behind, and each may hold 250 MB reserved), then die
- * of the same signal. unlink(2) is async-signal-safe; a store is open
- * (fd >= 0) only until it is renamed or discarded, so a name may race
- * with its rename at most, and then the unlink fails harmlessly. */
+ * of the same signal. An anonymous aside file goes with the process; a
+ * named one is unlinked (unlinkat(2) is async-signal-safe). A store is
+ * open (fd >= 0) only until it is published or discarded, so a name may
+ * race with its publication at most, and then the unlink fails
+ * harmlessly. */
 static void
 on_interrupt(int sig)
 {
@@ -241,8 +246,8 @@ on_interrupt(int sig)
 	unsigned i;
 
 	for (i = 0; cl != NULL && i < cl->o.clients; i++)
-		if (cl->conns[i].st.fd >= 0)
-			unlink(cl->conns[i].st.part);
+		if (cl->conns[i].st.fd >= 0 && cl->conns[i].st.part[0] != '\0')
+			unlinkat(cl->conns[i].st.dirfd, cl->conns[i].st.part, 0);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -272,7 +277,7 @@ run(struct client *cl)
 		c->cl = cl;
 		c->fd = -1;
 		c->udp_fd = -1;
-		c->st.fd = -1;
+		c->st.fd = c->st.dirfd = -1;
 		if (pthread_create(&c->thread, NULL, conn_main, c) != 0)
 			err(1, "pthread_create");
 	}

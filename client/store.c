@@ -1,7 +1,19 @@
-/* store.c: where received files go. A file is written under a hidden
- * ".part" name and renamed to ClienteK-Prueba-N.txt only once it is
- * complete and verified, so a final name never shows half a file. */
+/* store.c: where received files go, and the rules that make a copy
+ * reported verified exactly the verified bytes, whatever else shares the
+ * output folder:
+ * - The copy is written to a file of its own that no other process can
+ *   open by name: an anonymous file in the output folder (O_TMPFILE), or
+ *   where the file system has none, a hidden name unique to this process
+ *   and connection, created O_EXCL|O_NOFOLLOW (a link planted there is an
+ *   error, never followed).
+ * - It gets its final name only once complete and verified, by linkat(2)
+ *   (or renameat2 RENAME_NOREPLACE), which never replaces anything: when
+ *   ClienteK-Prueba-N.txt exists (another run's copy, a link, anything),
+ *   the copy is ClienteK-Prueba-N-2.txt, then -3, as logs are numbered.
+ * - A copy that failed is removed, or with --keep-failed published the
+ *   same way as ClienteK-Prueba-N-failed.txt for inspection. */
 #include "ftclient.h"
+#include "ft_hash.h"
 #include "ft_io.h"
 
 #include <errno.h>
@@ -11,20 +23,47 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MAX_SEQ 1000	/* ClienteK-Prueba-N-999.txt at most */
+
+static unsigned aside_counter;	/* makes aside names unique per process */
+bool store_named_aside;		/* tests: as if there were no O_TMPFILE */
+
+/* The aside file: anonymous if the file system can, else a unique name. */
+static int
+open_aside(struct store *st)
+{
+	if (!store_named_aside) {
+		st->fd = openat(st->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+		    0644);
+		if (st->fd >= 0) {
+			st->part[0] = '\0';
+			return 0;
+		}
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != ENOENT &&
+		    errno != EINVAL)
+			return -1;
+	}
+	snprintf(st->part, sizeof(st->part), ".%s.%d.%u.part", st->stem,
+	    (int)getpid(), __atomic_fetch_add(&aside_counter, 1,
+	    __ATOMIC_RELAXED));
+	st->fd = openat(st->dirfd, st->part, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	return st->fd < 0 ? -1 : 0;
+}
+
 int
 store_open(struct store *st, const char *dir, unsigned k, unsigned n,
     uint64_t size, char *why, size_t whylen)
 {
-	snprintf(st->final, sizeof(st->final), "%s/Cliente%u-Prueba-%u.txt",
-	    dir, k, n);
-	snprintf(st->part, sizeof(st->part), "%s/.Cliente%u-Prueba-%u.txt.part",
-	    dir, k, n);
-	/* Read-write: a UDP receiver hashes data that arrived out of order
-	 * back from the file. */
-	st->fd = open(st->part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (st->fd < 0) {
-		snprintf(why, whylen, "cannot create %s: %s", st->part,
+	st->fd = -1;
+	st->part[0] = st->final[0] = '\0';
+	snprintf(st->dir, sizeof(st->dir), "%s", dir);
+	snprintf(st->stem, sizeof(st->stem), "Cliente%u-Prueba-%u", k, n);
+	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0 || open_aside(st) < 0) {
+		snprintf(why, whylen, "cannot create a file in %s: %s", dir,
 		    strerror(errno));
+		store_discard(st);
 		return -1;
 	}
 	/* Reserve the space now: a full disk fails before the transfer
@@ -39,24 +78,103 @@ store_open(struct store *st, const char *dir, unsigned k, unsigned n,
 	return 0;
 }
 
-int
-store_commit(struct store *st)
+/* Gives the aside file `name`, never replacing anything: 0, or -1 with
+ * errno (EEXIST when the name is taken). */
+static int
+link_as(struct store *st, const char *name)
 {
-	int rc = close(st->fd);
+	char self[64];
 
-	st->fd = -1;
-	if (rc < 0 || rename(st->part, st->final) < 0) {
-		unlink(st->part);
+	if (st->part[0] == '\0') {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", st->fd);
+		return linkat(AT_FDCWD, self, st->dirfd, name, AT_SYMLINK_FOLLOW);
+	}
+	if (renameat2(st->dirfd, st->part, st->dirfd, name, RENAME_NOREPLACE)
+	    == 0) {
+		st->part[0] = '\0';
+		return 0;
+	}
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* No RENAME_NOREPLACE here: a hard link never replaces either. */
+	if (linkat(st->dirfd, st->part, st->dirfd, name, 0) < 0)
+		return -1;
+	unlinkat(st->dirfd, st->part, 0);
+	st->part[0] = '\0';
+	return 0;
+}
+
+/* Publishes under stem + suffix + ".txt", or -2, -3... when taken. */
+static int
+publish(struct store *st, const char *suffix)
+{
+	char name[sizeof(st->stem) + 32];
+	unsigned seq;
+
+	for (seq = 1; seq < MAX_SEQ; seq++) {
+		if (seq == 1)
+			snprintf(name, sizeof(name), "%s%s.txt", st->stem, suffix);
+		else
+			snprintf(name, sizeof(name), "%s%s-%u.txt", st->stem, suffix,
+			    seq);
+		if (link_as(st, name) == 0) {
+			snprintf(st->final, sizeof(st->final), "%s/%s", st->dir,
+			    name);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int
+store_commit(struct store *st, const char *sha256)
+{
+	char hex[FT_SHA256_HEX];
+	bool named_aside = st->part[0] != '\0';
+
+	if (fsync(st->fd) < 0 || publish(st, "") < 0)
+		return -1;
+	/* A named aside file could have been written by another process of
+	 * this user: then what is under the final name is hashed again. */
+	if (named_aside && (ft_sha256_fd(st->fd, hex) < 0 ||
+	    strcmp(hex, sha256) != 0)) {
+		unlinkat(st->dirfd, strrchr(st->final, '/') + 1, 0);
+		st->final[0] = '\0';
+		errno = EIO;
 		return -1;
 	}
+	store_close(st);
 	return 0;
+}
+
+int
+store_keep_failed(struct store *st)
+{
+	int rc = publish(st, "-failed");
+
+	store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	if (st->part[0] != '\0')
+		unlinkat(st->dirfd, st->part, 0);
+	st->part[0] = '\0';
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	st->dirfd = -1;
 }
 
 void
 store_discard(struct store *st)
 {
-	if (st->fd >= 0)
-		close(st->fd);
-	st->fd = -1;
-	unlink(st->part);
+	store_close(st);
 }

@@ -5,6 +5,8 @@
 #   err-escape   greeting, then an ERR whose text holds terminal escapes
 #   list-escape  answers LIST with file names that hold escapes
 #   bye-escape   a whole 1-byte transfer, then a BYE line with escapes
+#   bye-mismatch a whole, correct 1-byte transfer, then BYE mismatch
+#   corrupt      offers the hash of "x", sends "y"
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -28,13 +30,13 @@ while (my $c = $srv->accept) {
 		print $c "ERR 400 $evil\n";
 	} elsif ($mode eq 'list-escape') {
 		print $c "FILE a${evil}b 10\nFILE ok.bin 3\nEND 2\n";
-	} elsif ($mode eq 'bye-escape') {
+	} else {
 		my $sha = sha256_hex("x");
 		print $c "OK member=1 group=1 file=x.bin size=1 sha256=$sha\n";
 		my $ready = <$c> // next;
-		print $c "DATA 1\nx";
+		print $c "DATA 1\n", $mode eq 'corrupt' ? "y" : "x";
 		my $done = <$c> // next;
-		print $c "BYE $evil\n";
+		print $c $mode eq 'bye-escape' ? "BYE $evil\n" : "BYE mismatch\n";
 	}
 	close $c;
 }

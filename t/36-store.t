@@ -1,0 +1,93 @@
+#!/bin/bash
+# 36-store.t: a copy reported verified is, on disk, exactly the verified
+# bytes, whatever runs share the output folder, and nothing outside it is
+# followed or overwritten.
+# - Two runs at once into one folder, asking for different files, three
+#   rounds: both exit 0, no copy is replaced (the second of a name gets
+#   ClienteK-Prueba-N-2.txt, as logs get -log-2), and the file each run's
+#   log names holds the file that run asked for.
+# - A TCP run, then a UDP run of the same test size into the same folder:
+#   the UDP copies do not replace the TCP ones.
+# - Symbolic links planted where the copy is written aside (the old
+#   .ClienteK-Prueba-N.txt.part) and at the final name: neither is
+#   followed, the files they point to are untouched.
+# - A server that answers BYE mismatch after a transfer: the copy is not
+#   published (with --keep-failed it is kept as ClienteK-Prueba-N-failed.txt);
+#   a copy whose hash differs likewise.
+. "$(dirname "$0")/lib.sh"
+
+# named_file LOG.tsv K: the file the client log's row K names, from its
+# text twin's "file or reason" column is not in the TSV: use the summary.
+copy_of() { sed -n "s/^ *$2 .* yes  *\\(.*\\)\$/\\1/p" "$1" | head -1; }
+
+start_server -p 6
+for round in 1 2 3; do
+	client_bg a$round -c 1 -y -f 3m.bin -o "$T/shared" -L "$T/a$round-logs"
+	client_bg b$round -c 1 -y -f odd.bin -o "$T/shared" -L "$T/b$round-logs"
+	client_wait a$round
+	rc_a=$CLIENT_RC
+	client_wait b$round
+	is "$rc_a $CLIENT_RC" "0 0" "round $round: two runs into one folder, different files: both exit 0"
+	fa=$(copy_of "$T/a$round.out" 1)
+	fb=$(copy_of "$T/b$round.out" 1)
+	ok "round $round: run A's copy ($fa) is 3m.bin" cmp -s "$CAT/3m.bin" "$fa"
+	ok "round $round: run B's copy ($fb) is odd.bin" cmp -s "$CAT/odd.bin" "$fb"
+done
+is "$(ls -A "$T/shared" | sort | tr '\n' ' ')" \
+    "Cliente1-Prueba-1-2.txt Cliente1-Prueba-1-3.txt Cliente1-Prueba-1-4.txt Cliente1-Prueba-1-5.txt Cliente1-Prueba-1-6.txt Cliente1-Prueba-1.txt " \
+    "six copies, none replaced, nothing else left (no aside file)"
+stop_server
+
+# TCP, then UDP, same test size, same folder.
+start_server -p 3
+client tcp -c 2 -y -f 64k.bin -o "$T/mixed" -L "$T/mixed-logs"
+is "$CLIENT_RC" 0 "TCP run: exit 0"
+stop_server
+start_server -u -p 3
+client udp -u -c 2 -y -f odd.bin -o "$T/mixed" -L "$T/mixed-logs"
+is "$CLIENT_RC" 0 "UDP run into the same folder: exit 0"
+ok "the TCP copies are still the TCP run's" eval 'cmp -s "$CAT/64k.bin" "$T/mixed/Cliente1-Prueba-2.txt" && cmp -s "$CAT/64k.bin" "$T/mixed/Cliente2-Prueba-2.txt"'
+ok "the UDP copies are beside them" eval 'cmp -s "$CAT/odd.bin" "$T/mixed/Cliente1-Prueba-2-2.txt" && cmp -s "$CAT/odd.bin" "$T/mixed/Cliente2-Prueba-2-2.txt"'
+stop_server
+
+# Planted symlinks.
+start_server -p 2
+mkdir -p "$T/planted"
+echo "precious" >"$T/outside-part"
+echo "precious" >"$T/outside-final"
+ln -s "$T/outside-part" "$T/planted/.Cliente1-Prueba-1.txt.part"
+ln -s "$T/outside-final" "$T/planted/Cliente1-Prueba-1.txt"
+client planted -c 1 -y -f odd.bin -o "$T/planted" -L "$T/planted-logs"
+is "$CLIENT_RC" 0 "symlinks planted at the aside and final names: exit 0"
+is "$(cat "$T/outside-part")" precious "...the file behind the aside name's link is untouched"
+is "$(cat "$T/outside-final")" precious "...the file behind the final name's link is untouched"
+ok "...the link at the final name is still a link" test -L "$T/planted/Cliente1-Prueba-1.txt"
+ok "...and the copy went to a name of its own" cmp -s "$CAT/odd.bin" "$(copy_of "$T/planted.out" 1)"
+stop_server
+
+# fake MODE: the hostile server (t/fake-server.pl).
+fake() {
+	rm -f "$T/fake.port"
+	perl "$ROOT/t/fake-server.pl" "$1" "$T/fake.port" &
+	BG[fake]=$!
+	wait_for 10 test -s "$T/fake.port" || bail "the fake server did not start"
+	PORT=$(cat "$T/fake.port")
+}
+unfake() { kill "${BG[fake]}" 2>/dev/null; wait "${BG[fake]}" 2>/dev/null; unset 'BG[fake]'; }
+
+fake bye-mismatch
+client mism -c 1 -y -o "$T/mism-out" -L "$T/mism-logs"
+is "$CLIENT_RC" 1 "the server answers BYE mismatch: exit 1"
+file_like "$T/mism.out" 'the server reports: BYE mismatch' "...saying so"
+is "$(ls -A "$T/mism-out" 2>/dev/null)" "" "...and no copy is published"
+client keep -c 1 -y --keep-failed -o "$T/keep-out" -L "$T/keep-logs"
+is "$(ls -A "$T/keep-out" 2>/dev/null)" "Cliente1-Prueba-1-failed.txt" "with --keep-failed: kept aside as Cliente1-Prueba-1-failed.txt"
+unfake
+
+fake corrupt
+client corrupt -c 1 -y --keep-failed -o "$T/corrupt-out" -L "$T/corrupt-logs"
+is "$CLIENT_RC" 1 "a copy whose hash differs: exit 1"
+is "$(ls -A "$T/corrupt-out" 2>/dev/null)" "Cliente1-Prueba-1-failed.txt" "...kept aside for inspection with --keep-failed"
+is "$(cat "$T/corrupt-out/Cliente1-Prueba-1-failed.txt")" y "...holding what arrived"
+unfake
+done_testing
