@@ -91,11 +91,14 @@ note_addresses(struct conn *c)
 		if (getnameinfo((struct sockaddr *)&a, len, host, sizeof(host),
 		    NULL, 0, NI_NUMERICHOST) == 0)
 			strlcpy(c->x.client_ip, host, sizeof(c->x.client_ip));
-		c->x.client_port = ft_addr_port(&a);
+		c->x.ctl_client_port = ft_addr_port(&a);
 	}
 	len = sizeof(a);
 	if (getpeername(c->fd, (struct sockaddr *)&a, &len) == 0)
-		c->x.server_port = ft_addr_port(&a);
+		c->x.ctl_server_port = ft_addr_port(&a);
+	/* Over TCP the data travel on the control connection. */
+	c->x.client_port = c->x.ctl_client_port;
+	c->x.server_port = c->x.ctl_server_port;
 }
 
 /* A server that stalls without closing must not hold recv() forever. */
@@ -286,6 +289,14 @@ handshake(struct conn *c, struct ft_reader *in)
 
 	if (admission(c, in) < 0)
 		return -1;
+	/* What pairs this connection's row with the server's. */
+	c->x.run = c->cl->run;
+	c->x.test_no = c->offer.test;
+	c->x.run_clients = o->clients;
+	if (o->udp) {
+		c->x.server_port = (uint16_t)c->offer.udp_port;
+		c->x.client_port = 0;	/* until our UDP socket is open */
+	}
 	/* K as the server numbered the test: with ftserver -n, one test
 	 * gathers clients from several machines or runs. Unless this run is
 	 * larger than the server's groups: then ours keeps names unique. */
@@ -425,16 +436,17 @@ receive(struct conn *c, struct ft_reader *in)
 {
 	char line[FT_LINE_MAX + 1];
 	struct ft_sha256 *h;
-	uint64_t size;
+	struct ft_data d;
 	int u;
 
 	if (expect_line(c, in, line, c->cl->o.timeout_s, "waiting for the start")
 	    < 0)
 		return -1;
-	if (ft_parse_data(line, &size) < 0 || size != c->offer.size) {
+	if (ft_parse_data(line, &d) < 0 || d.size != c->offer.size) {
 		conn_fail(c, "%s", "bad DATA line from the server");
 		return -1;
 	}
+	c->server_start = d.start;
 	if ((h = ft_sha256_new()) == NULL) {
 		conn_fail(c, "%s", "out of memory");
 		return -1;
@@ -505,10 +517,7 @@ send_ready(struct conn *c)
 		conn_fail(c, "cannot open a UDP socket: %s", strerror(errno));
 		return -1;
 	} else {
-		/* Over UDP the ports logged are the data's, as a capture
-		 * shows them. */
 		c->x.client_port = ft_local_port(c->udp_fd);
-		c->x.server_port = (uint16_t)c->offer.udp_port;
 		rc = ft_send_line(c->fd, send_deadline(c),
 		    "READY udp_port=%u rcvbuf=%u\n",
 		    c->x.client_port, rcvbuf);

@@ -52,6 +52,7 @@ struct conn {
 	_Atomic uint64_t bytes;		/* received so far */
 	_Atomic unsigned ahead;		/* C_QUEUED: runs before ours */
 	int64_t first_ns, end_ns;	/* first byte, DONE sent */
+	struct timespec server_start;	/* the test's release, from DATA */
 	struct ft_offer offer;
 	struct ft_xfer x;		/* the outcome, as logged */
 	char path[4096];		/* final file name */

@@ -202,14 +202,26 @@ first_offer(const struct client *cl)
 	return NULL;
 }
 
+/* The test's start as the server released it (the DATA line says), so
+ * both logs carry the same start; our own go when no DATA came. */
+static struct timespec
+test_start(const struct client *cl)
+{
+	unsigned i;
+
+	for (i = 0; i < cl->o.clients; i++)
+		if (cl->conns[i].server_start.tv_sec != 0)
+			return cl->conns[i].server_start;
+	return cl->start_wall;
+}
+
 static int
 write_log(struct client *cl, char *path, size_t len)
 {
 	const struct conn *c = first_offer(cl);
 	struct ft_xfer *x = calloc(cl->o.clients, sizeof(*x));
 	struct ft_test t = { .role = "client", .proto = cl->o.udp ? FT_UDP : FT_TCP,
-	    .mode = "-", .start = cl->start_wall,
-	    .clients = cl->o.clients };
+	    .mode = "-", .start = test_start(cl), .clients = cl->o.clients };
 	unsigned i;
 	int rc;
 
@@ -219,6 +231,8 @@ write_log(struct client *cl, char *path, size_t len)
 		if (cl->o.udp)
 			t.mode = c->offer.reliable ? "reliable" : "raw";
 		memcpy(t.file, c->offer.file, sizeof(t.file));
+		if (c->offer.group > t.clients)	/* gathered with other runs */
+			t.clients = c->offer.group;
 		t.size = c->offer.size;
 		memcpy(t.sha256, c->offer.sha256, sizeof(t.sha256));
 	} else

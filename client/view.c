@@ -122,7 +122,21 @@ view_summary(struct client *cl, const char *log_path)
 {
 	uint64_t total = 0;
 	unsigned i, ok = 0;
-	double wall = (double)(cl->end_ns - cl->start_ns) / 1e9;
+	int64_t first = 0, last = 0;
+	double wall;
+
+	/* The aggregate's time is the transfers' own span, first byte to
+	 * last: not the wait for a gathered test's other runs. */
+	for (i = 0; i < cl->o.clients; i++) {
+		const struct conn *c = &cl->conns[i];
+		if (c->first_ns == 0)
+			continue;
+		if (first == 0 || c->first_ns < first)
+			first = c->first_ns;
+		if (c->first_ns + c->x.ns > last)
+			last = c->first_ns + c->x.ns;
+	}
+	wall = (double)(last - first) / 1e9;
 
 	printf("\n%4s  %-21s  %12s  %9s  %9s  %-4s  %s\n", "#", "local address",
 	    "bytes", "time (s)", "MB/s", "ok", "file or reason");

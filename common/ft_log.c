@@ -73,7 +73,16 @@ text_header(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 	fprintf(f, "file            %s\n", t->file);
 	fprintf(f, "size            %llu bytes\n", (unsigned long long)t->size);
 	fprintf(f, "sha256          %s\n", t->sha256);
-	fprintf(f, "connections     %u\n", t->clients);
+	if (n > 0 && x[0].run_clients != 0 && x[0].run_clients < t->clients)
+		fprintf(f, "connections     %u in the test, %u of them this run's\n",
+		    t->clients, x[0].run_clients);
+	else
+		fprintf(f, "connections     %u\n", t->clients);
+	if (n > 0 && x[0].test_no != 0)
+		fprintf(f, "server test     %u\n", x[0].test_no);
+	if (n > 0 && x[0].run != 0 && t->role[0] == 'c')
+		fprintf(f, "run             %016llx\n",
+		    (unsigned long long)x[0].run);
 	fprintf(f, "succeeded       %u of %zu\n\n", count_ok(x, n), n);
 	fprintf(f, "%-6s  %-28s  %-6s  %12s  %9s  %10s  %-3s  %s\n", "client",
 	    "client address", "server", t->role[0] == 's' ? "bytes sent" :
@@ -132,7 +141,8 @@ static const char tsv_columns[] =
     "client_ip\tclient_port\tserver_port\tbytes\tseconds\tmb_per_s\tok\t"
     "reason\tdatagrams\tdatagrams_resent\tdatagrams_lost\tdatagrams_dup\t"
     "datagrams_bad\twire_bytes\tconfirm_seconds\tsockbuf_asked\t"
-    "sockbuf_got\tdatagram_size\n";
+    "sockbuf_got\tdatagram_size\trun\ttest\trun_clients\t"
+    "ctl_client_port\tctl_server_port\n";
 
 static void
 write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
@@ -145,10 +155,15 @@ write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 	gmtime_r(&t->start.tv_sec, &tm);
 	strftime(start, sizeof(start), "%Y-%m-%dT%H:%M:%S", &tm);
 	fputs(tsv_columns, f);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		char run[20] = "-";
+		if (x[i].run != 0)
+			snprintf(run, sizeof(run), "%016llx",
+			    (unsigned long long)x[i].run);
 		fprintf(f, "%s\t%s\t%s\t%s.%06ldZ\t%s\t%llu\t%s\t%u\t%u\t%s\t%u\t"
 		    "%u\t%llu\t%.6f\t%.3f\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t%llu\t"
-		    "%llu\t%.6f\t%u\t%u\t%u\n", t->role, ft_proto_name(t->proto),
+		    "%llu\t%.6f\t%u\t%u\t%u\t%s\t%u\t%u\t%u\t%u\n", t->role,
+		    ft_proto_name(t->proto),
 		    t->mode, start, t->start.tv_nsec / 1000, t->file,
 		    (unsigned long long)t->size, t->sha256, t->clients,
 		    x[i].client_no, x[i].client_ip[0] ? x[i].client_ip : "-",
@@ -163,7 +178,9 @@ write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 		    (unsigned long long)x[i].dgrams_bad,
 		    (unsigned long long)x[i].wire_bytes,
 		    (double)x[i].confirm_ns / 1e9, x[i].sockbuf_asked,
-		    x[i].sockbuf_got, x[i].dgram_size);
+		    x[i].sockbuf_got, x[i].dgram_size, run, x[i].test_no,
+		    x[i].run_clients, x[i].ctl_client_port, x[i].ctl_server_port);
+	}
 }
 
 /* Creates "<stem>.txt" and "<stem>.tsv" exclusively, trying the next

@@ -14,12 +14,18 @@
  *   client_ip client_port server_port bytes seconds mb_per_s ok reason
  *   datagrams datagrams_resent datagrams_lost datagrams_dup
  *   datagrams_bad wire_bytes confirm_seconds sockbuf_asked sockbuf_got
- *   datagram_size
- * test_start is ISO 8601 UTC with microseconds; seconds and mb_per_s
- * (10^6 bytes per second) follow SPEC.md's timing rules; ok is yes/no;
- * reason is "-" on success; datagram columns are 0 over TCP;
- * datagram_size is the UDP payload per datagram. New columns are only
- * ever appended, so readers that go by name or position keep working. */
+ *   datagram_size run test run_clients ctl_client_port ctl_server_port
+ * test_start is ISO 8601 UTC with microseconds, the server's release of
+ * the test on both sides; seconds and mb_per_s (10^6 bytes per second)
+ * follow SPEC.md's timing rules; ok is yes/no; reason is "-" on success;
+ * datagram columns are 0 over TCP; datagram_size is the UDP payload per
+ * datagram. The logs of one test pair by test_start, test (the server's
+ * test number) and run (the client run's id, 16 hex digits, "-" when the
+ * client gave none); clients is the whole test's size and run_clients
+ * this run's share of it. client_port and server_port are the data's (the
+ * UDP ports over UDP, 0 while unknown), ctl_* the TCP control
+ * connection's. New columns are only ever appended, so readers that go by
+ * name or position keep working. */
 #ifndef FT_LOG_H
 #define FT_LOG_H
 
@@ -49,6 +55,10 @@ struct ft_xfer {
 	uint64_t wire_bytes;
 	uint32_t sockbuf_asked, sockbuf_got;
 	uint32_t dgram_size;
+	uint64_t run;		/* the client run's id, 0: none given */
+	uint32_t test_no;	/* the server's test number, 0: none yet */
+	uint32_t run_clients;	/* this run's connections in the test */
+	uint16_t ctl_client_port, ctl_server_port;
 };
 
 struct ft_test {

@@ -201,6 +201,10 @@ parse_offer_field(const char *tok, struct ft_offer *o)
 		if (parse_u64(v, 10, FT_MAX_GROUP, &n) < 0)
 			return -1;
 		o->group = (unsigned)n;
+	} else if ((v = value_of(tok, "test")) != NULL) {
+		if (parse_u64(v, 10, UINT32_MAX, &n) < 0)
+			return -1;
+		o->test = (uint32_t)n;
 	} else if ((v = value_of(tok, "file")) != NULL) {
 		if (!ft_name_valid(v))
 			return -1;
@@ -269,12 +273,44 @@ ft_parse_error(const char *line, int *code, const char **message)
 	return 0;
 }
 
-int
-ft_parse_data(const char *line, uint64_t *size)
+/* "<seconds>.<9 digits>" */
+static int
+parse_start(const char *v, struct timespec *ts)
 {
-	if (strncmp(line, "DATA ", 5) != 0)
+	char secs[24];
+	const char *dot = strchr(v, '.');
+	uint64_t s, ns;
+
+	if (dot == NULL || dot - v == 0 || (size_t)(dot - v) >= sizeof(secs) ||
+	    strlen(dot + 1) != 9)
 		return -1;
-	return parse_u64(line + 5, 10, INT64_MAX, size);
+	memcpy(secs, v, (size_t)(dot - v));
+	secs[dot - v] = '\0';
+	if (parse_u64(secs, 10, INT32_MAX * 4ULL, &s) < 0 ||
+	    parse_u64(dot + 1, 10, 999999999, &ns) < 0)
+		return -1;
+	ts->tv_sec = (time_t)s;
+	ts->tv_nsec = (long)ns;
+	return 0;
+}
+
+int
+ft_parse_data(const char *line, struct ft_data *d)
+{
+	char copy[64], *sp;
+	const char *v;
+
+	memset(d, 0, sizeof(*d));
+	if (strncmp(line, "DATA ", 5) != 0 || strlen(line) >= sizeof(copy))
+		return -1;
+	strcpy(copy, line + 5);
+	if ((sp = strchr(copy, ' ')) != NULL) {
+		*sp = '\0';
+		if ((v = value_of(sp + 1, "start")) == NULL ||
+		    parse_start(v, &d->start) < 0)
+			return -1;
+	}
+	return parse_u64(copy, 10, INT64_MAX, &d->size);
 }
 
 int

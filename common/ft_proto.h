@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ft_hash.h"
 
@@ -50,6 +51,7 @@ struct ft_request {
 /* What the server offers in its OK line. */
 struct ft_offer {
 	unsigned member, group;
+	uint32_t test;			/* the server's test number, 0: not said */
 	char file[FT_NAME_MAX + 1];
 	uint64_t size;
 	char sha256[FT_SHA256_HEX];
@@ -83,8 +85,13 @@ int ft_parse_offer(const char *line, struct ft_offer *offer);
 int ft_parse_error(const char *line, int *code, const char **message);
 int ft_parse_greeting(const char *line, struct ft_greeting *g);
 int ft_parse_queued(const char *line, struct ft_queued *q);
-/* "DATA <size>" */
-int ft_parse_data(const char *line, uint64_t *size);
+/* "DATA <size> [start=<seconds>.<nanoseconds>]": the start is the
+ * server's release of the test (wall clock, UTC), 0 when not said. */
+struct ft_data {
+	uint64_t size;
+	struct timespec start;
+};
+int ft_parse_data(const char *line, struct ft_data *d);
 
 /* A name a client may ask for: 1..FT_NAME_MAX printable characters
  * without '/', '\\', "..", spaces, and not starting with '.' or '-'. */

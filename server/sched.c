@@ -701,6 +701,17 @@ sched_start_deadline(struct ft_shm *shm, const struct sched_seat *s)
 	return d;
 }
 
+struct timespec
+sched_start_wall(struct ft_shm *shm, const struct sched_seat *s)
+{
+	struct timespec t;
+
+	ft_shm_lock(&shm->lock);
+	t = test_at(shm, s->test)->start_wall;
+	ft_shm_unlock(&shm->lock);
+	return t;
+}
+
 int
 sched_ready(struct ft_shm *shm, const struct sched_seat *s, char *why,
     size_t whylen)

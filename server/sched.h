@@ -75,6 +75,8 @@ void sched_admit(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 
 /* The test's start deadline (monotonic ns): READY from every member. */
 int64_t sched_start_deadline(struct ft_shm *shm, const struct sched_seat *s);
+/* The test's release, wall clock (once it started). */
+struct timespec sched_start_wall(struct ft_shm *shm, const struct sched_seat *s);
 /* READY: 0; FT_ERR_TIMEOUT when the member was already dropped at the
  * deadline, FT_ERR_CONFLICT when the test was aborted (why says so). */
 int sched_ready(struct ft_shm *shm, const struct sched_seat *s, char *why,

@@ -156,6 +156,8 @@ await_start(struct session *c, const struct sched_seat *seat,
 	}
 	c->udp_port = req.udp_port;
 	c->rcvbuf = req.rcvbuf;
+	if (conf->proto == FT_UDP)
+		x->client_port = (uint16_t)req.udp_port;
 	rc = sched_ready(c->w->shm, seat, why, sizeof(why));
 	if (rc == FT_ERR_TIMEOUT) {
 		ft_set_reason(x, "the client never confirmed ready (the test's "
@@ -204,10 +206,12 @@ transfer_tcp(struct session *c, const struct xfer_job *job,
 }
 
 static void
-transfer(struct session *c, const struct served_file *f, struct ft_xfer *x)
+transfer(struct session *c, const struct served_file *f,
+    const struct sched_seat *seat, struct ft_xfer *x)
 {
 	const struct ft_conf *conf = c->w->conf;
 	struct xfer_job job = { .tcp_fd = c->fd, .in = &c->in, .file = f,
+	    .start = sched_start_wall(c->w->shm, seat),
 	    .deadline_ns = ft_deadline_ms(conf->transfer_timeout_s * 1000),
 	    .limit_s = conf->transfer_timeout_s, .stall_s = conf->io_timeout_s,
 	    .progress = &c->slot->bytes, .stop = c->w->stop };
@@ -217,9 +221,7 @@ transfer(struct session *c, const struct served_file *f, struct ft_xfer *x)
 		transfer_tcp(c, &job, x);
 		return;
 	}
-	/* Over UDP the ports logged are the data's, as a capture shows them. */
-	x->client_port = (uint16_t)c->udp_port;
-	x->server_port = (uint16_t)(c->w->socks->bound_port + c->w->slot + 1);
+	x->client_port = (uint16_t)c->udp_port;	/* known since READY */
 	x->dgram_size = c->dsize;
 	x->sockbuf_asked = c->w->socks->udp_sndbuf_asked;
 	x->sockbuf_got = c->w->socks->udp_sndbuf_got;
@@ -296,30 +298,51 @@ say_unstarted(const struct sched_unstarted *u)
 		    u->expected, u->last[0] ? u->last : "-");
 }
 
+/* What the outcome says before anything happens: who, which test, which
+ * ports (the data's: over UDP the worker's port, and the client's once
+ * READY says it; the control connection's apart). */
+static void
+describe_outcome(struct session *c, const struct ft_request *req,
+    const struct sched_seat *seat, struct ft_xfer *x)
+{
+	strlcpy(x->client_ip, c->ip, sizeof(x->client_ip));
+	x->run = req->run;
+	x->test_no = seat->test_no;
+	x->run_clients = req->run != 0 && req->group != 0 ? req->group : 1;
+	x->ctl_client_port = c->slot->client_port;
+	x->ctl_server_port = c->slot->server_port;
+	if (c->w->conf->proto == FT_UDP) {
+		x->client_port = 0;
+		x->server_port = (uint16_t)(c->w->socks->bound_port +
+		    c->w->slot + 1);
+	} else {
+		x->client_port = x->ctl_client_port;
+		x->server_port = x->ctl_server_port;
+	}
+}
+
 /* Seated: the offer, READY, the start, the transfer, the outcome. */
 static void
-serve_seat(struct session *c, const struct served_file *f,
-    const struct sched_seat *seat)
+serve_seat(struct session *c, const struct ft_request *req,
+    const struct served_file *f, const struct sched_seat *seat)
 {
 	struct ft_xfer *x = sched_outcome(c->w->shm, seat->outcome);
 	struct sched_unstarted u;
 	char udp[96];
 
-	strlcpy(x->client_ip, c->ip, sizeof(x->client_ip));
-	x->client_port = c->slot->client_port;
-	x->server_port = c->slot->server_port;
+	describe_outcome(c, req, seat, x);
 	strlcpy(c->slot->file, f->name, sizeof(c->slot->file));
 	c->slot->size = f->size;
 	c->slot->bytes = 0;
 	set_state(c, FT_SLOT_GATHERING);
 	udp_offer(c, udp, sizeof(udp));
 	if (ft_send_line(c->fd, sched_start_deadline(c->w->shm, seat),
-	    "OK member=%u group=%u file=%s size=%llu sha256=%s%s\n",
+	    "OK member=%u group=%u file=%s size=%llu sha256=%s%s test=%u\n",
 	    seat->member, seat->expected, f->name, (unsigned long long)f->size,
-	    f->sha256, udp) < 0)
+	    f->sha256, udp, seat->test_no) < 0)
 		ft_set_reason(x, "the client disconnected before ready");
 	else if (await_start(c, seat, x) == 0)
-		transfer(c, f, x);
+		transfer(c, f, seat, x);
 	account(c, x);
 	sched_leave(c->w->shm, c->w->slot, seat, x->bytes > 0 || x->ok, &u);
 	say_unstarted(&u);
@@ -352,7 +375,7 @@ serve_get(struct session *c, const struct ft_request *req)
 	    .proto = req->proto, .client_ip = c->ip, .file = f.name,
 	    .size = f.size, .sha256 = f.sha256 }, ft_mono_ns(), &v);
 	if (v.answer == SCHED_SEATED)
-		serve_seat(c, &f, &v.seat);
+		serve_seat(c, req, &f, &v.seat);
 	else if (v.answer == SCHED_QUEUED)
 		ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "QUEUED "
 		    "ahead=%u need=%u free=%u\n", v.ahead, v.need, v.free);

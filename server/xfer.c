@@ -18,8 +18,11 @@ xfer_next_deadline(const struct xfer_job *job)
 int
 xfer_send_data_line(const struct xfer_job *job, struct ft_xfer *x)
 {
-	if (ft_send_line(job->tcp_fd, xfer_next_deadline(job), "DATA %llu\n",
-	    (unsigned long long)job->file->size) == 0)
+	/* The release time goes with it: the client's log is then dated
+	 * like ours, and the two pair. */
+	if (ft_send_line(job->tcp_fd, xfer_next_deadline(job), "DATA %llu "
+	    "start=%lld.%09ld\n", (unsigned long long)job->file->size,
+	    (long long)job->start.tv_sec, job->start.tv_nsec) == 0)
 		return 0;
 	ft_set_reason(x, "the client disconnected at the start: %s",
 	    strerror(errno));

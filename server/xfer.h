@@ -20,6 +20,7 @@ struct xfer_job {
 	int tcp_fd;
 	struct ft_reader *in;		/* the control connection's reader */
 	const struct served_file *file;
+	struct timespec start;		/* the test's release, for the DATA line */
 	int64_t deadline_ns;		/* the whole transfer, DATA to BYE */
 	int limit_s;			/* ...the same, for messages */
 	int stall_s;			/* no progress for this long fails */

@@ -47,7 +47,7 @@ logs_before=$(server_logs_count)
 raw_open
 raw_send "GET one.bin"
 raw_read offer
-like "$offer" '^OK member=1 group=1 file=one\.bin size=1 sha256=[0-9a-f]{64}$' "GET one.bin: the offer"
+like "$offer" '^OK member=1 group=1 file=one\.bin size=1 sha256=[0-9a-f]{64} test=[0-9]+$' "GET one.bin: the offer"
 raw_send "HELLO"
 raw_read reply
 is "$reply" "ERR 400 expected READY" "garbage instead of READY: ERR 400 expected READY"

@@ -55,7 +55,7 @@ like "$offer" "^OK member=1 group=2 file=big\.bin size=$BIG " "mid-file: the raw
 raw_send READY
 client_bg mid -c 1 -y -f big.bin -o "$T/mid-out" -L "$T/mid-logs"
 raw_read data 30
-is "$data" "DATA $BIG" "mid-file: the start releases the raw connection too"
+like "$data" "^DATA $BIG start=" "mid-file: the start releases the raw connection too"
 head -c 65536 <&"$RAW" >"$T/first-64k"
 raw_close
 is "$(size_of "$T/first-64k")" 65536 "mid-file: it read 64 KiB, then closed"

@@ -36,10 +36,11 @@ raw_transfer() {
 	raw_open
 	raw_send "GET $name"
 	raw_read offer
-	is "$offer" "OK member=1 group=1 file=$name size=$size sha256=$sha" "GET $name: the offer"
+	like "$offer" "^OK member=1 group=1 file=$name size=$size sha256=$sha test=[1-9][0-9]*\$" \
+	    "GET $name: the offer, with the server's test number"
 	raw_send READY
 	raw_read data
-	is "$data" "DATA $size" "READY: DATA $size"
+	like "$data" "^DATA $size start=[1-9][0-9]*\\.[0-9]{9}\$" "READY: DATA $size, with the test's start"
 	RECEIVED=$T/raw-$name
 	head -c "$size" <&"$RAW" >"$RECEIVED"
 	raw_send "$2"

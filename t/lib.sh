@@ -223,12 +223,39 @@ kill_server() {
 	WORKERS_LEFT=${WORKERS_LEFT# }
 }
 
-# stop_server: kill_server, and the three things every stop must show.
+# stop_server: kill_server, and the things every stop must show; the
+# logs pair (check_logs_pair).
 stop_server() {
 	kill_server
 	is "$SERVER_RC" 0 "server: exit status 0 after TERM"
 	is "$WORKERS_LEFT" "" "server: no worker left behind"
 	ok "server: no sanitizer report" no_sanitizer_reports "$SERVER_ERR"
+	check_logs_pair
+}
+
+# check_logs_pair: every row of a client log under $T whose test this
+# server logged (same test_start and test number, the pairing ids) pairs
+# with the server's row for that client number: the same run id, the same
+# data and control ports, and over TCP a server time at least the
+# client's (the timing rules: the server's clock starts before the first
+# byte leaves and stops after the confirmation arrives).
+check_logs_pair() {
+	local clients out
+	clients=$(find "$T" -name '*-client-*-log*.tsv' 2>/dev/null | grep -v "^$SLOGS/")
+	out=$(awk -F'\t' '
+	    FNR == 1 { delete col; for (i = 1; i <= NF; i++) col[$i] = i; next }
+	    { k = $col["test_start"] SUBSEP $col["test"] SUBSEP $col["client"]
+	      v = $col["run"] " ports " $col["client_port"] "/" $col["server_port"] \
+	          " ctl " $col["ctl_client_port"] "/" $col["ctl_server_port"] }
+	    $col["role"] == "server" { s[k] = v; secs[k] = $col["seconds"]; next }
+	    !(k in s) { next }
+	    { paired++
+	      if (s[k] != v) print "client " $col["client"] " of test " $col["test"] ": client says " v ", server " s[k]
+	      if ($col["proto"] == "tcp" && $col["ok"] == "yes" && secs[k] + 0 < $col["seconds"] + 0)
+	          print "client " $col["client"] " of test " $col["test"] ": server time " secs[k] " < client time " $col["seconds"] }
+	    END { print "paired " paired + 0 }' $(find "$SLOGS" -name '*.tsv' 2>/dev/null) $clients)
+	is "$(echo "$out" | grep -v '^paired ')" "" \
+	    "logs pair ($(echo "$out" | tail -1) client rows with the server's): run ids, ports and times agree"
 }
 
 # wait_server_logs N: the master writes a test's log just after the last

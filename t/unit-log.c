@@ -24,7 +24,8 @@ static const char *const columns[] = {
 	"bytes", "seconds", "mb_per_s", "ok", "reason", "datagrams",
 	"datagrams_resent", "datagrams_lost", "datagrams_dup",
 	"datagrams_bad", "wire_bytes", "confirm_seconds", "sockbuf_asked",
-	"sockbuf_got",
+	"sockbuf_got", "datagram_size", "run", "test", "run_clients",
+	"ctl_client_port", "ctl_server_port",
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 

@@ -374,18 +374,26 @@ static const struct data_case datas[] = {
 	{ "DATA 12 ", -1, 0 },
 	{ "data 12", -1, 0 },
 	{ "DATA  12", -1, 0 },
+	{ "DATA 12 start=1764590000.123456789", 0, 12 },
+	{ "DATA 12 start=1.000000000", 0, 12 },
+	{ "DATA 12 start=1.5", -1, 0 },
+	{ "DATA 12 start=.123456789", -1, 0 },
+	{ "DATA 12 start=x.123456789", -1, 0 },
+	{ "DATA 12 start=1.12345678x", -1, 0 },
+	{ "DATA 12 begin=1.123456789", -1, 0 },
+	{ "DATA 12 start=1.123456789 more", -1, 0 },
 	{ "ERR 500 oops", -1, 0 },
 };
 
 static void
 check_data(const struct data_case *c)
 {
-	uint64_t size = 0;
-	int rc = ft_parse_data(c->line, &size);
+	struct ft_data d;
+	int rc = ft_parse_data(c->line, &d);
 
 	if (is_int(c->rc, rc, "data line '%s' %s", show(c->line),
 	    c->rc ? "refused" : "accepted") && c->rc == 0)
-		is_uint(c->size, size, "'%s': size", show(c->line));
+		is_uint(c->size, d.size, "'%s': size", show(c->line));
 }
 
 struct greeting_case {

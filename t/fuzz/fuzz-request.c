@@ -1,5 +1,6 @@
 /* fuzz-request.c: libFuzzer harness for the protocol's line parsers, the
- * first code that meets bytes from the network on both sides. */
+ * first code that meets bytes from the network on both sides: requests,
+ * offers, errors, DATA, the greeting and QUEUED. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,8 +15,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char line[2048];
 	struct ft_request req;
 	struct ft_offer offer;
+	struct ft_greeting greeting;
+	struct ft_queued queued;
+	struct ft_data d;
 	const char *why, *msg;
-	uint64_t n;
 	int code;
 
 	/* The reader hands the parsers NUL-terminated lines of at most
@@ -30,7 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ft_parse_offer(line, &offer) == 0 && offer.member > offer.group)
 		__builtin_trap();
 	ft_parse_error(line, &code, &msg);
-	ft_parse_data(line, &n);
+	if (ft_parse_data(line, &d) == 0 && (d.start.tv_nsec < 0 ||
+	    d.start.tv_nsec > 999999999))
+		__builtin_trap();
+	ft_parse_greeting(line, &greeting);
+	ft_parse_queued(line, &queued);
 	ft_name_valid(line);
 	return 0;
 }
