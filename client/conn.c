@@ -42,14 +42,21 @@ set_state(struct conn *c, enum conn_state st)
 	pthread_mutex_unlock(&c->cl->mu);
 }
 
+/* After Ctrl-C (or TERM, HUP) every failure is the interruption: the
+ * main thread shut the connections down, whatever error that caused. */
 void
 conn_fail(struct conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	ft_set_reasonv(&c->x, fmt, ap);
-	va_end(ap);
+	if (c->cl->interrupted) {
+		ft_set_reason(&c->x, "interrupted after %llu bytes",
+		    (unsigned long long)atomic_load(&c->bytes));
+	} else {
+		va_start(ap, fmt);
+		ft_set_reasonv(&c->x, fmt, ap);
+		va_end(ap);
+	}
 	c->x.ok = 0;
 	set_state(c, C_FAILED);
 }
@@ -205,7 +212,7 @@ pause_before_asking(struct conn *c, int ms)
 		t.tv_sec++, t.tv_nsec -= 1000000000L;
 	pthread_mutex_lock(&cl->mu);
 	seen = cl->seated;
-	while (cl->seated == seen &&
+	while (cl->seated == seen && !cl->stopped &&
 	    pthread_cond_timedwait(&cl->cv, &cl->mu, &t) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&cl->mu);
@@ -251,6 +258,10 @@ admission(struct conn *c, struct ft_reader *in)
 	int pause_ms = 250;
 
 	for (;;) {
+		if (c->cl->interrupted) {
+			conn_fail(c, "%s", "interrupted");
+			return -1;
+		}
 		if (open_connection(c, in) < 0)
 			return -1;
 		switch (ask(c, in, busy, sizeof(busy))) {

@@ -7,6 +7,7 @@
 #define FTCLIENT_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -57,6 +58,7 @@ struct conn {
 	struct ft_xfer x;		/* the outcome, as logged */
 	char path[4096];		/* final file name */
 	struct store st;		/* reserved when the offer arrives */
+	bool unfinished;		/* its thread still stuck at the end */
 };
 
 struct client_opts {
@@ -76,6 +78,8 @@ struct client {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int go;				/* 0 wait, 1 start, -1 cancel */
+	volatile sig_atomic_t interrupted;	/* the signal, 0 until one */
+	bool stopped;			/* connections shut down after it */
 	unsigned settled;		/* connections past the handshake */
 	unsigned seated;		/* ...of them seated after a queue */
 	struct timespec start_wall;

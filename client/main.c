@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -112,6 +113,9 @@ parse_options(struct client_opts *o, int argc, char **argv)
 		warnx("how many connections? use -c N");
 		usage(2);
 	}
+	if (strlen(o->logs_dir) > FT_LOGS_DIR_MAX)
+		errx(2, "logs folder (a path of %zu bytes): too long, at most %d",
+		    strlen(o->logs_dir), FT_LOGS_DIR_MAX);
 }
 
 static unsigned
@@ -137,15 +141,47 @@ all_finished(struct client *cl)
 	    cl->o.clients;
 }
 
+/* Ctrl-C, TERM or HUP, seen at the next tick: no go for a run still
+ * waiting for it, and every connection shut down, so each thread's wait
+ * ends at once and it fails as "interrupted after N bytes". Under mu. */
+static void
+stop_connections(struct client *cl)
+{
+	unsigned i;
+
+	cl->stopped = true;
+	if (cl->go == 0)
+		cl->go = -1;
+	for (i = 0; i < cl->o.clients; i++) {
+		int fd = __atomic_load_n(&cl->conns[i].fd, __ATOMIC_RELAXED);
+		int udp = __atomic_load_n(&cl->conns[i].udp_fd, __ATOMIC_RELAXED);
+		if (fd >= 0)
+			shutdown(fd, SHUT_RDWR);
+		if (udp >= 0)
+			shutdown(udp, SHUT_RDWR);
+	}
+	pthread_cond_broadcast(&cl->cv);
+}
+
 /* Redraws every tick, and at once when a connection changes state:
- * the threads signal cv, so no sleep ever delays the run. */
+ * the threads signal cv, so no sleep ever delays the run. After an
+ * interruption, stops waiting INTERRUPT_WAIT_MS later at most (a thread
+ * may be stuck in connect(2), which a shutdown does not end). */
+#define INTERRUPT_WAIT_MS 2000
 static void
 wait_until(struct client *cl, bool (*done)(struct client *))
 {
 	struct timespec t;
+	int64_t give_up = 0;
 
 	pthread_mutex_lock(&cl->mu);
 	while (!done(cl)) {
+		if (cl->interrupted && !cl->stopped) {
+			stop_connections(cl);
+			give_up = ft_deadline_ms(INTERRUPT_WAIT_MS);
+		}
+		if (give_up != 0 && ft_mono_ns() > give_up)
+			break;
 		pthread_mutex_unlock(&cl->mu);
 		view_update(cl, false);
 		pthread_mutex_lock(&cl->mu);
@@ -172,8 +208,9 @@ confirmed(struct client *cl)
 	    "transfer (Ctrl-D cancels): ", cl->o.clients);
 	fflush(stdout);
 	if (fgets(line, sizeof(line), stdin) == NULL) {
-		fprintf(stderr, "\nftclient: no confirmation (stdin closed); "
-		    "use --yes to start without asking\n");
+		if (!cl->interrupted)
+			fprintf(stderr, "\nftclient: no confirmation (stdin "
+			    "closed); use --yes to start without asking\n");
 		return false;
 	}
 	return true;
@@ -246,29 +283,24 @@ write_log(struct client *cl, char *path, size_t len)
 
 static struct client *interrupted_run;
 
-/* Ctrl-C or TERM: remove the files still being written (nothing half
- * written may stay behind, and each may hold 250 MB reserved), then die
- * of the same signal. An anonymous aside file goes with the process; a
- * named one is unlinked (unlinkat(2) is async-signal-safe). A store is
- * open (fd >= 0) only until it is published or discarded, so a name may
- * race with its publication at most, and then the unlink fails
- * harmlessly. */
+/* Ctrl-C, TERM or HUP: only noted here; the main thread stops the
+ * connections at its next tick (at most TICK_MS later), each copy being
+ * written is removed by its thread, and the log and the summary are
+ * written as for any other end, before exiting 128 + the signal. A second
+ * signal ends the process at once (the default action): an anonymous
+ * copy goes with it, a named aside file may stay. */
 static void
 on_interrupt(int sig)
 {
-	struct client *cl = interrupted_run;
-	unsigned i;
-
-	for (i = 0; cl != NULL && i < cl->o.clients; i++)
-		if (cl->conns[i].st.fd >= 0 && cl->conns[i].st.part[0] != '\0')
-			unlinkat(cl->conns[i].st.dirfd, cl->conns[i].st.part, 0);
+	if (interrupted_run != NULL)
+		interrupted_run->interrupted = sig;
 	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 static void
 catch_interrupts(struct client *cl)
 {
+	/* No SA_RESTART: the prompt's read must return to see it. */
 	struct sigaction sa = { .sa_handler = on_interrupt };
 
 	interrupted_run = cl;
@@ -278,10 +310,30 @@ catch_interrupts(struct client *cl)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Connections a stuck thread left unfinished after an interruption. */
+static void
+mark_unfinished(struct client *cl)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&cl->mu);
+	for (i = 0; i < cl->o.clients; i++) {
+		struct conn *c = &cl->conns[i];
+		int st = atomic_load(&c->state);
+		if (st == C_DONE || st == C_FAILED)
+			continue;
+		ft_set_reason(&c->x, "interrupted after %llu bytes",
+		    (unsigned long long)atomic_load(&c->bytes));
+		atomic_store(&c->state, C_FAILED);
+		c->unfinished = true;
+	}
+	pthread_mutex_unlock(&cl->mu);
+}
+
 static int
 run(struct client *cl)
 {
-	char log_path[4200];
+	char log_path[4200] = "";
 	unsigned i;
 	bool go;
 
@@ -304,16 +356,20 @@ run(struct client *cl)
 		    cl->o.clients);
 	decide(cl, go ? 1 : -1);
 	wait_until(cl, all_finished);
+	if (cl->interrupted)
+		mark_unfinished(cl);
 	for (i = 0; i < cl->o.clients; i++)
-		pthread_join(cl->conns[i].thread, NULL);
+		if (!cl->conns[i].unfinished)
+			pthread_join(cl->conns[i].thread, NULL);
 	cl->end_ns = ft_mono_ns();
-	/* A cancelled test is logged too: each connection says why. */
-	if (write_log(cl, log_path, sizeof(log_path)) < 0) {
+	/* A cancelled or interrupted test is logged too: each connection
+	 * says why. A log that cannot be written is said once, and does not
+	 * change what the transfers were. */
+	if (write_log(cl, log_path, sizeof(log_path)) < 0)
 		warn("cannot write the log in %s", cl->o.logs_dir);
-		view_summary(cl, NULL);
-		return 1;
-	}
-	view_summary(cl, log_path);
+	view_summary(cl, log_path[0] ? log_path : NULL);
+	if (cl->interrupted)
+		return 128 + cl->interrupted;
 	return go && count_state(cl, C_DONE) == cl->o.clients ? 0 : 1;
 }
 
@@ -347,6 +403,9 @@ main(int argc, char **argv)
 	catch_interrupts(&cl);
 	rc = run(&cl);
 	interrupted_run = NULL;
+	for (unsigned i = 0; i < cl.o.clients; i++)
+		if (cl.conns[i].unfinished)
+			exit(rc);	/* its thread still holds its conn */
 	free(cl.conns);
 	return rc;
 }

@@ -14,6 +14,8 @@ int
 ft_log_stem(char *buf, size_t len, const char *dir, const struct ft_test *t,
     unsigned seq)
 {
+	if (strlen(dir) > FT_LOGS_DIR_MAX)
+		return errno = ENAMETOOLONG, -1;
 	char stamp[32], suffix[16] = "";
 	int n;
 
@@ -22,7 +24,9 @@ ft_log_stem(char *buf, size_t len, const char *dir, const struct ft_test *t,
 		snprintf(suffix, sizeof(suffix), "-%u", seq);
 	n = snprintf(buf, len, "%s/%s-%s-%s-log%s", dir, stamp, t->role,
 	    ft_proto_name(t->proto), suffix);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	if (n < 0 || (size_t)n >= len)
+		return errno = ENAMETOOLONG, -1;
+	return 0;
 }
 
 void
@@ -183,6 +187,17 @@ write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 	}
 }
 
+static void
+remove_pair(const char *stem)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s.txt", stem);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.tsv", stem);
+	unlink(path);
+}
+
 /* Creates "<stem>.txt" and "<stem>.tsv" exclusively, trying the next
  * suffix while either exists. */
 static int
@@ -216,7 +231,18 @@ open_pair(const char *dir, const struct ft_test *t, char *stem, size_t len,
 		}
 		*txt = fdopen(fd_txt, "w");
 		*tsv = fdopen(fd_tsv, "w");
-		return *txt && *tsv ? 0 : -1;
+		if (*txt != NULL && *tsv != NULL)
+			return 0;
+		if (*txt != NULL)
+			fclose(*txt);
+		else
+			close(fd_txt);
+		if (*tsv != NULL)
+			fclose(*tsv);
+		else
+			close(fd_tsv);
+		remove_pair(stem);
+		return -1;
 	}
 	errno = EEXIST;
 	return -1;
@@ -230,15 +256,27 @@ ft_log_write(const char *dir, const struct ft_test *t,
 	FILE *txt = NULL, *tsv = NULL;
 	int rc = 0;
 
+	if (path != NULL && pathlen > 0)
+		path[0] = '\0';
 	if (open_pair(dir, t, stem, sizeof(stem), &txt, &tsv) < 0)
 		return -1;
 	write_text(txt, t, x, n);
 	write_tsv(tsv, t, x, n);
+	if (ferror(txt) || ferror(tsv))
+		rc = -1;
 	if (fclose(txt) != 0)
 		rc = -1;
 	if (fclose(tsv) != 0)
 		rc = -1;
+	if (rc < 0) {
+		/* A log cut short (a full disk) is no log: neither file stays,
+		 * empty or truncated. */
+		int saved = errno;
+		remove_pair(stem);
+		errno = saved;
+		return -1;
+	}
 	if (path != NULL)
 		snprintf(path, pathlen, "%s.txt", stem);
-	return rc;
+	return 0;
 }

@@ -39,6 +39,9 @@
 
 #define FT_REASON_MAX 120
 #define FT_ADDR_MAX 48
+/* The longest logs folder path: its log names must fit in a path of
+ * 4096 bytes. Both programs refuse a longer -L at start. */
+#define FT_LOGS_DIR_MAX 3900
 
 /* One connection's outcome. Fixed size and pointer-free: the server
  * keeps these in shared memory. */
@@ -75,7 +78,8 @@ struct ft_test {
 /* The path stem (without ".txt"/".tsv") for attempt seq (1, 2, ...). */
 int ft_log_stem(char *buf, size_t len, const char *dir,
     const struct ft_test *t, unsigned seq);
-/* Writes both files; the path of the .txt goes to path. 0 or -1. */
+/* Writes both files; the path of the .txt goes to path. 0, or -1 with
+ * errno, and then neither file is left (nor is path set). */
 int ft_log_write(const char *dir, const struct ft_test *t,
     const struct ft_xfer *x, size_t n, char *path, size_t pathlen);
 /* Copies src into a reason field, truncating cleanly. */

@@ -159,6 +159,9 @@ parse_options(struct ft_conf *conf, int argc, char **argv)
 		warnx("unexpected argument: %s", argv[optind]);
 		usage(2);
 	}
+	if (strlen(conf->logs_dir) > FT_LOGS_DIR_MAX)
+		errx(2, "logs folder (a path of %zu bytes): too long, at most %d",
+		    strlen(conf->logs_dir), FT_LOGS_DIR_MAX);
 	if (conf->group_size > conf->workers)
 		errx(2, "clients %u: a test of %u connections needs %u workers, and "
 		    "there are %u (use -n %u or less, or -p %u)", conf->group_size,

@@ -1,0 +1,73 @@
+#!/bin/bash
+# 38-interrupt.t: a run that is interrupted or cannot write its log still
+# tells the truth.
+# - SIGINT (Ctrl-C) in the middle of a transfer: the client writes its log
+#   (each connection "interrupted after N bytes") and the summary, leaves
+#   no file in the output folder, and exits 130 (SIGTERM: 143).
+# - A logs folder that is full (a 64 KiB tmpfs, as root): the log failure
+#   is said once, no empty log file is left, and a run whose copies all
+#   verified still exits 0.
+# - An absurd -L (a path too long for any log name) is refused at start
+#   (exit 2), by both programs.
+. "$(dirname "$0")/lib.sh"
+
+fake() {
+	rm -f "$T/fake.port"
+	perl "$ROOT/t/fake-server.pl" "$1" "$T/fake.port" &
+	BG[fake]=$!
+	wait_for 10 test -s "$T/fake.port" || bail "the fake server did not start"
+	PORT=$(cat "$T/fake.port")
+}
+unfake() { kill "${BG[fake]}" 2>/dev/null; wait "${BG[fake]}" 2>/dev/null; unset 'BG[fake]'; }
+
+# The ftclient under client_bg's timeout(1).
+client_pid() { pgrep -P "${BG[$1]}" | head -1; }
+
+for sig in INT TERM; do
+	want=$([ $sig = INT ] && echo 130 || echo 143)
+	fake stall
+	client_bg sig$sig -c 2 -y -o "$T/sig$sig-out" -L "$T/sig$sig-logs"
+	wait_for 10 grep -q 'receiving' "$T/sig$sig.out"
+	sleep 0.3
+	pid=$(client_pid sig$sig)
+	t0=$SECONDS
+	kill -$sig "$pid"
+	client_wait sig$sig
+	is "$CLIENT_RC" "$want" "SIG$sig mid-transfer: exit $want"
+	ok "...within 5 s" test $((SECONDS - t0)) -le 5
+	file_like "$T/sig$sig.out" '^log: ' "...the summary is printed, with its log"
+	tsv=$(ls "$T/sig$sig-logs"/*.tsv 2>/dev/null | head -1)
+	ok "...the log is written" test -n "$tsv"
+	like "$(tsv_col "$tsv" reason | sort -u | tr '\n' ' ')" '^interrupted after [0-9]+ bytes $' \
+	    "...each connection: interrupted after N bytes"
+	ok "...with the bytes it had (some, not all)" \
+	    eval '[ "$(tsv_col "$tsv" bytes | sort -n | tail -1)" -gt 0 ] && [ "$(tsv_col "$tsv" bytes | sort -n | tail -1)" -lt 1048576 ]'
+	is "$(ls -A "$T/sig$sig-out" 2>/dev/null)" "" "...nothing left in the output folder"
+	unfake
+done
+
+# A full logs folder.
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/tiny" && mount -t tmpfs -o size=64k tmpfs "$T/tiny" 2>/dev/null; then
+	head -c 1048576 /dev/zero >"$T/tiny/filler" 2>/dev/null
+	start_server -p 3
+	client full -c 2 -y -f 64k.bin -o "$T/full-out" -L "$T/tiny/logs"
+	is "$CLIENT_RC" 0 "a full logs folder: every copy verified, exit 0"
+	is "$(grep -c 'cannot write the log' "$T/full.out")" 1 "...the log failure said once"
+	file_like "$T/full.out" 'cannot write the log .*: No space left on device' "...with the reason"
+	is "$(find "$T/tiny/logs" -type f -size 0 2>/dev/null | wc -l)" 0 "...and no empty log file is left"
+	check_received "$T/full-out" 2 64k.bin
+	stop_server
+	umount "$T/tiny"
+else
+	skip 7 "needs root and a tmpfs mount for a full logs folder"
+fi
+
+# An absurd -L.
+long=$T/$(printf 'l%.0s' {1..4090})
+timeout 10 "$CLIENT_BIN" -c 1 -y -P 1 -L "$long" >"$T/longc.out" 2>&1
+is "$?" 2 "ftclient with a -L too long for a log name: exit 2"
+file_like "$T/longc.out" 'logs folder .*: too long' "...saying so"
+timeout 10 "$SERVER_BIN" -P 0 -b "$HOST" -d "$CAT" -L "$long" >"$T/longs.out" 2>&1
+is "$?" 2 "ftserver with such a -L: exit 2"
+file_like "$T/longs.out" 'logs folder .*: too long' "...saying so"
+done_testing
