@@ -86,7 +86,8 @@ usage(int code)
 "      --io-timeout S   a transfer without progress fails after (30)\n"
 "      --transfer-timeout S  a whole transfer must end within (600)\n"
 "      --per-address N  connections from one address that may wait to send\n"
-"                       their request; beyond, they must send it at once (8)\n"
+"                       their request; beyond, they must send it at once\n"
+"                       (default: half the workers, at most 8)\n"
 "      --logs-quota MB  test logs kept in DIR at most; 0: no limit (1024)\n"
 "      --grace S        on SIGTERM, transfers may finish within (30)\n"
 "      --pidfile FILE   write the master's pid there\n"
@@ -159,6 +160,11 @@ parse_options(struct ft_conf *conf, int argc, char **argv)
 		warnx("unexpected argument: %s", argv[optind]);
 		usage(2);
 	}
+	/* Below the pool, or idle connections fill every worker and the rest
+	 * wait in the listen queue, where no limit sees them. */
+	if (conf->per_address == 0)
+		conf->per_address = conf->workers / 2 < 1 ? 1 :
+		    conf->workers / 2 > 8 ? 8 : conf->workers / 2;
 	if (strlen(conf->logs_dir) > FT_LOGS_DIR_MAX)
 		errx(2, "logs folder (a path of %zu bytes): too long, at most %d",
 		    strlen(conf->logs_dir), FT_LOGS_DIR_MAX);
@@ -367,7 +373,7 @@ main(int argc, char **argv)
 		.files_dir = "files", .logs_dir = "Logs", .proto = FT_TCP,
 		.reliable = true, .ready_timeout_s = 60, .idle_timeout_s = 10,
 		.io_timeout_s = 30, .transfer_timeout_s = 600, .grace_s = 30,
-		.per_address = 8, .logs_quota = 1024ull << 20,
+		.logs_quota = 1024ull << 20,
 	};
 	static struct ft_sockets socks;
 	struct ft_shm *shm;

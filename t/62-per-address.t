@@ -6,7 +6,8 @@
 # to send a request (limit 2)" within a second and are closed, the 2 stay
 # until the idle timeout (ERR 408). Meanwhile a real ftclient -c 2 from
 # the same host (it sends its request at once) is served within a few
-# seconds, not after the idle ones time out.
+# seconds, not after the idle ones time out. And the default limit on a
+# small pool: half the workers (at most 8), so it always applies.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/share-lib.sh"
 
@@ -72,5 +73,23 @@ is "$n408" 2 "the 2 that stayed get ERR 408 at the idle timeout"
 ok "...after it, not before ($took ms, 9000..14000)" test "$took" -ge 9000 -a "$took" -le 14000
 peer_close_all
 transfer_ok after 4 64k.bin
+stop_server
+
+# The default limit on a small pool (-p 4, no --per-address): it must be
+# below the pool, or idle connections fill every worker and the rest wait
+# in the listen queue ahead of real clients, where no limit sees them.
+start_server -p 4 --idle-timeout 10
+t0=$(now_ms)
+for ((i = 1; i <= 20; i++)); do peer_open "dflt$i"; done
+t1=$(now_ms)
+client_bg dflt -c 2 -y -f odd.bin -o "$T/dflt-out" -L "$T/dflt-logs"
+served_in=
+if wait_for 8 gone "${BG[dflt]}"; then served_in=$(($(now_ms) - t1)); fi
+ok "default limit, -p 4, 20 idle connections: ftclient -c 2 served within 8 s (${served_in:-not within 8000} ms)" \
+    test -n "$served_in"
+client_wait dflt
+is "$CLIENT_RC" 0 "...and exits 0"
+like "$(grep -m1 -o 'limit [0-9]*)' "$SERVER_ERR")" '^limit 2\)$' "...the default limit is half the workers (2), below the pool"
+peer_close_all
 stop_server
 done_testing
