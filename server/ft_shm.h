@@ -139,8 +139,10 @@ struct ft_shm_test {
 	uint32_t state;			/* enum ft_test_state */
 	uint32_t test_no;		/* increasing, for logs and stats */
 	uint64_t run;			/* client run id, 0 = by arrival */
+	char run_ip[FT_ADDR_MAX];	/* the address that opened the run */
 	uint32_t expected, joined;
 	uint32_t promised;		/* seats promised to runs (-n) */
+	uint32_t by_arrival;		/* opened under -n: gathers any runs */
 	uint32_t aborted;
 	char abort_reason[FT_REASON_MAX];
 	enum ft_proto_kind proto;
@@ -167,6 +169,7 @@ struct ft_admission {
 	int32_t test;
 	uint32_t test_no;		/* which test it was (tests[] reuse) */
 	uint32_t count, joined;		/* the run's connections, seated so far */
+	char client_ip[FT_ADDR_MAX];	/* the run's address */
 };
 
 /* A run waiting for its seats. */

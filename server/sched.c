@@ -81,15 +81,41 @@ test_size(const struct ft_shm *shm, unsigned asked)
 	return fixed ? fixed : asked ? asked : 1;
 }
 
+/* The open test of a run (key: its id, and the address that opened it,
+ * so another host cannot join a run by its id), or of GETs without a run
+ * id (key 0). */
 static int
-find_open_test(struct ft_shm *shm, uint64_t key, enum ft_proto_kind proto)
+find_open_test(struct ft_shm *shm, uint64_t key, const char *ip,
+    enum ft_proto_kind proto)
 {
 	int t;
 
 	for (t = 0; t < FT_MAX_TESTS; t++) {
 		struct ft_shm_test *T = test_at(shm, t);
 		if (T->state == FT_TEST_GATHERING && !T->aborted &&
-		    T->run == key && T->joined < T->expected && T->proto == proto)
+		    !T->by_arrival && T->run == key &&
+		    (key == 0 || strcmp(T->run_ip, ip) == 0) &&
+		    T->joined < T->expected && T->proto == proto)
+			return t;
+	}
+	return FT_NO_INDEX;
+}
+
+/* An open test by arrival with room for a whole run of `count`, sending
+ * `file` (NULL: any). */
+static int
+find_room(struct ft_shm *shm, enum ft_proto_kind proto, unsigned count,
+    const char *file)
+{
+	int t;
+
+	for (t = 0; t < FT_MAX_TESTS; t++) {
+		struct ft_shm_test *T = test_at(shm, t);
+		if (T->state == FT_TEST_GATHERING && !T->aborted &&
+		    T->by_arrival && T->proto == proto &&
+		    T->promised + count <= T->expected &&
+		    T->joined + count <= T->expected &&
+		    (file == NULL || strcmp(T->file, file) == 0))
 			return t;
 	}
 	return FT_NO_INDEX;
@@ -247,13 +273,21 @@ settle(struct ft_shm *shm, struct ft_shm_test *T, struct sched_unstarted *u)
 
 int
 sched_choose_file(struct ft_shm *shm, const struct ft_conf *conf,
-    const struct ft_request *req, char *name, char *why, size_t whylen)
+    const struct ft_request *req, const char *client_ip, char *name,
+    char *why, size_t whylen)
 {
 	struct sched_request r = { .run = req->run };
+	unsigned count = req->run != 0 && req->group != 0 ? req->group : 1;
 	int t, rc = 0;
 
 	ft_shm_lock(&shm->lock);
-	t = find_open_test(shm, test_key(shm, &r), conf->proto);
+	/* With -n, "-" takes the file of an open test the run fits in; a
+	 * named file finds (or opens) a test of its own. */
+	if (shm->config.group_size != 0)
+		t = req->file[0] ? FT_NO_INDEX : find_room(shm, conf->proto, count,
+		    NULL);
+	else
+		t = find_open_test(shm, test_key(shm, &r), client_ip, conf->proto);
 	if (t != FT_NO_INDEX) {
 		if (req->file[0] && strcmp(req->file, test_at(shm, t)->file) != 0) {
 			snprintf(why, whylen, "this test is sending %s, not %s",
@@ -305,12 +339,13 @@ purge_tickets(struct ft_shm *shm, int64_t now)
 }
 
 static struct ft_ticket *
-find_ticket(struct ft_shm *shm, uint64_t run)
+find_ticket(struct ft_shm *shm, uint64_t run, const char *ip)
 {
 	unsigned q;
 
 	for (q = 0; run != 0 && q < FT_QUEUE_MAX; q++)
-		if (shm->queue[q].run == run)
+		if (shm->queue[q].run == run &&
+		    strcmp(shm->queue[q].client_ip, ip) == 0)
 			return &shm->queue[q];
 	return NULL;
 }
@@ -397,8 +432,12 @@ open_test(struct ft_shm *shm, const struct ft_conf *conf, uint64_t key,
 	T->state = FT_TEST_GATHERING;
 	T->test_no = shm->next_test_no++;
 	T->run = key;
+	strlcpy(T->run_ip, req->client_ip, sizeof(T->run_ip));
 	T->expected = expected;
-	T->promised = key != 0 ? expected : 0;
+	/* Which rule fills it is fixed when it opens: the console's
+	 * "group N" only changes the tests opened after it. */
+	T->by_arrival = shm->config.group_size != 0;
+	T->promised = T->by_arrival ? 0 : expected;
 	T->joined = 0;
 	T->aborted = 0;
 	T->abort_reason[0] = '\0';
@@ -411,6 +450,17 @@ open_test(struct ft_shm *shm, const struct ft_conf *conf, uint64_t key,
 	return t;
 }
 
+static bool
+member_taken(struct ft_shm *shm, const struct ft_shm_test *T, unsigned no)
+{
+	unsigned m;
+
+	for (m = 0; m < T->joined; m++)
+		if (sched_outcome(shm, T->member_outcome[m])->client_no == no)
+			return true;
+	return false;
+}
+
 static void
 join(struct ft_shm *shm, int slot, int t, int outcome,
     const struct sched_request *req, bool by_run, struct sched_verdict *v)
@@ -418,6 +468,12 @@ join(struct ft_shm *shm, int slot, int t, int outcome,
 	struct ft_shm_test *T = test_at(shm, t);
 	struct sched_seat *s = &v->seat;
 
+	/* Every path here checked it; the member arrays depend on it. */
+	if (T->joined >= T->expected || T->joined >= FT_MAX_WORKERS) {
+		shm->outcomes[outcome].used = 0;
+		refuse(v, FT_ERR_BUSY, "busy: the test is full");
+		return;
+	}
 	s->test = t;
 	s->test_no = T->test_no;
 	s->index = T->joined;
@@ -425,6 +481,12 @@ join(struct ft_shm *shm, int slot, int t, int outcome,
 	s->outcome = outcome;
 	s->member = by_run && req->client >= 1 && req->client <= T->expected ?
 	    req->client : T->joined + 1;
+	if (member_taken(shm, T, s->member)) {
+		shm->outcomes[outcome].used = 0;
+		refuse(v, FT_ERR_CONFLICT, "client %u is already in this test",
+		    s->member);
+		return;
+	}
 	T->member_state[T->joined] = FT_MEMBER_JOINED;
 	T->member_outcome[T->joined] = (int16_t)outcome;
 	T->member_slot[T->joined] = (int16_t)slot;
@@ -471,7 +533,7 @@ admit_new(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 	int t, outcome;
 
 	purge_tickets(shm, now);
-	tk = find_ticket(shm, req->run);
+	tk = find_ticket(shm, req->run, req->client_ip);
 	v->ahead = tickets_before(shm, tk);
 	v->need = expected;
 	v->free = seats_free(shm, conf);
@@ -498,17 +560,17 @@ admit_new(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 /* ---------------------------------------------------------------- -n */
 
 static struct ft_admission *
-find_admission(struct ft_shm *shm, uint64_t run)
+find_admission(struct ft_shm *shm, uint64_t run, const char *ip)
 {
 	unsigned a;
 
 	for (a = 0; run != 0 && a < FT_MAX_WORKERS; a++) {
 		struct ft_admission *ad = &shm->admissions[a];
 		struct ft_shm_test *T = test_at(shm, ad->test);
-		if (ad->run != run)
+		if (ad->run != run || (ip != NULL && strcmp(ad->client_ip, ip) != 0))
 			continue;
 		if (T->test_no == ad->test_no && T->state == FT_TEST_GATHERING &&
-		    !T->aborted)
+		    !T->aborted && T->joined < T->expected)
 			return ad;
 		ad->run = 0;	/* its test started, ended or was given up */
 	}
@@ -516,35 +578,22 @@ find_admission(struct ft_shm *shm, uint64_t run)
 }
 
 static bool
-note_admission(struct ft_shm *shm, uint64_t run, int t, unsigned count)
+note_admission(struct ft_shm *shm, const struct sched_request *req, int t,
+    unsigned count)
 {
 	unsigned a;
 
 	for (a = 0; a < FT_MAX_WORKERS; a++) {
 		struct ft_admission *ad = &shm->admissions[a];
-		if (ad->run != 0 && find_admission(shm, ad->run) != NULL)
+		if (ad->run != 0 && find_admission(shm, ad->run, NULL) != NULL)
 			continue;
-		*ad = (struct ft_admission){ .run = run, .test = t,
+		*ad = (struct ft_admission){ .run = req->run, .test = t,
 		    .test_no = test_at(shm, t)->test_no, .count = count,
 		    .joined = 1 };
+		strlcpy(ad->client_ip, req->client_ip, sizeof(ad->client_ip));
 		return true;
 	}
 	return false;
-}
-
-/* An open test with room for a whole run of `count`. */
-static int
-find_room(struct ft_shm *shm, enum ft_proto_kind proto, unsigned count)
-{
-	int t;
-
-	for (t = 0; t < FT_MAX_TESTS; t++) {
-		struct ft_shm_test *T = test_at(shm, t);
-		if (T->state == FT_TEST_GATHERING && !T->aborted && T->run == 0 &&
-		    T->proto == proto && T->promised + count <= T->expected)
-			return t;
-	}
-	return FT_NO_INDEX;
 }
 
 /* The run's first connection: its seats promised in test t. */
@@ -554,7 +603,7 @@ seat_run_in(struct ft_shm *shm, int slot, int t, int outcome, unsigned count,
 {
 	struct ft_shm_test *T = test_at(shm, t);
 
-	if (count > 1 && !note_admission(shm, req->run, t, count)) {
+	if (count > 1 && !note_admission(shm, req, t, count)) {
 		shm->outcomes[outcome].used = 0;
 		refuse(v, FT_ERR_BUSY, "busy: too many runs gathering");
 		return;
@@ -573,19 +622,16 @@ admit_run_by_arrival(struct ft_shm *shm, const struct ft_conf *conf,
 {
 	unsigned n = shm->config.group_size;
 	struct ft_ticket *tk;
-	int t = find_room(shm, req->proto, count);
+	int t = find_room(shm, req->proto, count, req->file);
 
-	if (t != FT_NO_INDEX && strcmp(test_at(shm, t)->file, req->file) != 0) {
-		refuse(v, FT_ERR_CONFLICT, "this test is sending %s, not %s",
-		    test_at(shm, t)->file, req->file);
-		return;
-	}
+	purge_tickets(shm, now);
+	tk = find_ticket(shm, req->run, req->client_ip);
 	if (t != FT_NO_INDEX) {
+		if (tk != NULL)
+			tk->run = 0;
 		seat_run_in(shm, slot, t, outcome, count, req, v);
 		return;
 	}
-	purge_tickets(shm, now);
-	tk = find_ticket(shm, req->run);
 	v->ahead = tickets_before(shm, tk);
 	v->need = n;
 	v->free = seats_free(shm, conf);
@@ -609,7 +655,7 @@ admit_by_arrival(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 {
 	unsigned n = shm->config.group_size;
 	unsigned count = req->run != 0 && req->group != 0 ? req->group : 1;
-	struct ft_admission *ad = find_admission(shm, req->run);
+	struct ft_admission *ad = find_admission(shm, req->run, req->client_ip);
 	int outcome;
 
 	if (ad == NULL && count > n) {
@@ -650,7 +696,7 @@ admit_locked(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 		admit_by_arrival(shm, conf, slot, req, now, v);
 		return;
 	}
-	t = find_open_test(shm, key, req->proto);
+	t = find_open_test(shm, key, req->client_ip, req->proto);
 	if (t == FT_NO_INDEX) {
 		admit_new(shm, conf, slot, req, expected, now, v);
 		return;
@@ -801,8 +847,14 @@ check_released(struct ft_shm *shm, const struct ft_conf *conf,
 		rc = 0;
 	else if (T->aborted)
 		rc = -1, strlcpy(why, T->abort_reason, whylen);
-	else
+	else if (waited == FT_IO_OK)
 		rc = 1;		/* still READY: a post meant for another */
+	else {
+		/* Past the deadline and still not released: the state is not
+		 * one the rules can reach; end it rather than wait again. */
+		test_abort(T, "the test did not start by its deadline");
+		rc = -1, strlcpy(why, T->abort_reason, whylen);
+	}
 	ft_shm_unlock(&shm->lock);
 	return rc;
 }
@@ -883,6 +935,8 @@ sched_member_died(struct ft_shm *shm, int slot, const char *reason,
 		x = sched_outcome(shm, S->outcome);
 		x->ok = 0;
 		x->bytes = S->bytes;	/* the last progress it published */
+		__atomic_fetch_add(&shm->totals.transfers_failed, 1,
+		    __ATOMIC_RELAXED);
 		ft_set_reason(x, "%s", reason);
 		if (u != NULL)
 			strlcpy(u->last, reason, sizeof(u->last));

@@ -60,7 +60,8 @@ struct sched_unstarted {
 /* The file a GET would get: the open test's, or the requested one, or
  * the server's selection. 0, or an FT_ERR_* code with why. */
 int sched_choose_file(struct ft_shm *shm, const struct ft_conf *conf,
-    const struct ft_request *req, char *name, char *why, size_t whylen);
+    const struct ft_request *req, const char *client_ip, char *name,
+    char *why, size_t whylen);
 
 /* A new connection from client_ip starts its handshake: returns how many
  * other connections from that address are in theirs. */

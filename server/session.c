@@ -364,7 +364,7 @@ serve_get(struct session *c, const struct ft_request *req)
 		refuse(c, FT_ERR_BAD_REQUEST, why);
 		return;
 	}
-	if ((code = sched_choose_file(w->shm, w->conf, req, name, why,
+	if ((code = sched_choose_file(w->shm, w->conf, req, c->ip, name, why,
 	    sizeof(why))) != 0 || (code = catalogue_open(w->shm, w->conf, name,
 	    &f, why, sizeof(why))) != 0) {
 		refuse(c, code, why);

@@ -35,15 +35,18 @@ is "$rc_c $CLIENT_RC" "0 0" "two processes sharing an output folder both exit 0"
 check_received "$T/shared-out" 2 64k.bin
 check_server_log 2 2 64k.bin
 
-# One test, one file: a process asking for another file while a test is
-# gathering is refused with the reason, and the next test is fine.
+# One test, one file: runs asking for another file while a test is
+# gathering get a test of their own (never the gathering one's file).
 raw_open
 raw_send "GET 64k.bin"
 raw_read offer
 like "$offer" '^OK member=1 group=2 file=64k\.bin ' "a test of 64k.bin is gathering"
-client other -c 1 -y -f odd.bin -o "$T/other-out" -L "$T/other-logs"
-is "$CLIENT_RC" 1 "asking for odd.bin meanwhile: exit 1"
-file_like "$T/other.out" "this test is sending 64k\.bin, not odd\.bin" "...saying which file this test sends"
+client_bg other -c 1 -y -f odd.bin -o "$T/other-out" -L "$T/other-logs"
+client other2 -c 1 -y -f odd.bin -o "$T/other2-out" -L "$T/other2-logs"
+is "$CLIENT_RC" 0 "two runs asking for odd.bin meanwhile: a test of their own (exit 0)"
+client_wait other
+is "$CLIENT_RC" 0 "...both"
+ok "...with odd.bin" cmp -s "$CAT/odd.bin" "$(ls "$T/other-out"/Cliente*-Prueba-2.txt | head -1)"
 raw_close
 transfer_ok after-conflict 2 odd.bin
 stop_server

@@ -131,7 +131,7 @@ peer_transfer() {
 	for name in "$@"; do peer_send "$name" READY; done
 	for name in "$@"; do
 		fd=${PEER[$name]}
-		if ! peer_read "$name" line 20 || [[ ! $line =~ ^DATA\ ([0-9]+)$ ]]; then
+		if ! peer_read "$name" line 20 || [[ ! $line =~ ^DATA\ ([0-9]+)(\ start=[0-9]+\.[0-9]{9})?$ ]]; then
 			XFER_BAD+=" $name:${line:-nodata}"
 			continue
 		fi

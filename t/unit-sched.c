@@ -287,6 +287,93 @@ check_runs_whole_by_arrival(void)
 	    "members 1..4");
 }
 
+/* The console's "group N" while tests are open changes only the tests
+ * opened after it: a test never takes more members than its size. */
+static void
+check_group_size_changes(void)
+{
+	struct sched_verdict v;
+	unsigned i, seated = 0;
+	int t;
+
+	fresh(8, 0);
+	v = ask(0, 0, 2, 0);
+	t = v.seat.test;
+	ask(1, 0, 2, 0);
+	shm->config.group_size = 4;
+	v = ask(2, 0, 2, 0);
+	ok(v.answer == SCHED_SEATED && v.seat.test != t && v.seat.expected == 4,
+	    "group 4 set while a test of 2 (no run id) is full: the next "
+	    "arrival opens a test of 4");
+	for (i = 3; i < 8; i++)
+		seated += ask((int)i, 0, 2, 0).answer == SCHED_SEATED;
+	is_uint(2, shm->tests[t].joined, "...the test of 2 keeps its 2 members");
+	is_uint(3, seated, "...the new test takes 3 more, and no more");
+
+	fresh(8, 4);
+	v = ask(0, 0, 1, 0);
+	t = v.seat.test;
+	shm->config.group_size = 0;
+	v = ask(1, 0, 2, 0);
+	ok(v.answer == SCHED_SEATED && v.seat.test != t,
+	    "group 0 set while a test of 4 by arrival gathers: a GET without "
+	    "run id opens its own test");
+	is_uint(1, shm->tests[t].joined, "...the test by arrival keeps its "
+	    "one member");
+	shm->config.group_size = 4;
+	for (i = 2; i < 8; i++)
+		ask((int)i, 0, 1, 0);
+	ok(shm->tests[t].joined <= shm->tests[t].expected,
+	    "group 4 again: the test by arrival fills to 4 at most (%u)",
+	    shm->tests[t].joined);
+}
+
+/* Findings of the review: each a way to get a wrong seat. */
+static void
+check_hostile_requests(void)
+{
+	struct sched_verdict v, w;
+	struct sched_unstarted u;
+
+	fresh(8, 4);
+	ask_as(0, 0xa, 2, 1, "10.0.0.1", "a.bin");
+	v = ask_as(1, 0xb, 4, 1, "10.0.0.2", "b.bin");
+	ok(v.answer == SCHED_SEATED && v.seat.expected == 4,
+	    "-n: a run asking for another file than the open test's goes to a "
+	    "new test (%s)", v.answer == SCHED_REFUSED ? v.why : "seated");
+
+	fresh(8, 0);
+	ask(0, 0xa, 3, 1);
+	v = ask(1, 0xa, 3, 1);
+	ok(v.answer == SCHED_REFUSED && v.code == FT_ERR_CONFLICT,
+	    "a second client=1 in one run: refused (%s)", v.why);
+
+	fresh(8, 0);
+	v = ask_as(0, 0xa, 2, 1, "10.0.0.1", "a.bin");
+	w = ask_as(1, 0xa, 2, 2, "10.0.0.9", "a.bin");
+	ok(w.answer != SCHED_SEATED || w.seat.test != v.seat.test,
+	    "another address with the same run id does not join that run's "
+	    "test");
+
+	fresh(4, 0);
+	v = ask(0, 0xa, 2, 1);
+	sched_member_died(shm, 0, "killed", &u);
+	ok(shm->totals.transfers_failed == 1, "a member lost with its worker "
+	    "counts as a failed transfer");
+
+	fresh(6, 4);
+	ask(0, 0xa, 4, 1);
+	v = ask(1, 0xb, 2, 1);
+	is_int(SCHED_QUEUED, v.answer, "-n: a run of 2 queued (no room, no "
+	    "seats for a new test)");
+	shm->tests[0].promised = 2;	/* room appears in the open test */
+	v = ask(1, 0xb, 2, 1);
+	is_int(SCHED_SEATED, v.answer, "...seated in the room that appeared");
+	v = ask(2, 0xc, 1, 1);
+	is_uint(0, v.ahead, "...and its ticket is gone: nobody is ahead of "
+	    "the next run");
+}
+
 static void
 check_deadline_aborts(void)
 {
@@ -420,6 +507,8 @@ main(void)
 	check_bounds();
 	check_deadline_drops_silent();
 	check_runs_whole_by_arrival();
+	check_group_size_changes();
+	check_hostile_requests();
 	check_deadline_aborts();
 	check_unstarted_and_death();
 	check_barrier();
