@@ -252,7 +252,7 @@ static int
 admission(struct conn *c, struct ft_reader *in)
 {
 	const struct client_opts *o = &c->cl->o;
-	int64_t busy_until = ft_deadline_ms(o->timeout_s * 1000), queued_until = 0;
+	int64_t busy_until = 0, queued_until = 0;
 	char busy[FT_REASON_MAX];
 	bool was_queued = false;
 	int pause_ms = 250;
@@ -272,6 +272,7 @@ admission(struct conn *c, struct ft_reader *in)
 		case ASK_FAILED:
 			return -1;
 		case ASK_QUEUED:
+			busy_until = 0;
 			if (!was_queued)
 				queued_until = ft_deadline_ms(o->queue_timeout_s * 1000);
 			was_queued = true;
@@ -283,6 +284,9 @@ admission(struct conn *c, struct ft_reader *in)
 			pause_before_asking(c, QUEUE_POLL_MS);
 			break;
 		case ASK_BUSY:
+			/* -t counts from the first 503 of a spell of them. */
+			if (busy_until == 0)
+				busy_until = ft_deadline_ms(o->timeout_s * 1000);
 			if (ft_mono_ns() > busy_until)
 				return conn_fail(c, "server: %s (for %d s)", busy,
 				    o->timeout_s), -1;
@@ -582,6 +586,7 @@ list_catalogue(const struct client_opts *o)
 {
 	char why[256], line[FT_LINE_MAX + 1], shown[4 * FT_LINE_MAX + 1];
 	struct ft_reader in;
+	int64_t deadline;
 	int fd = connect_to(o->host, o->port, why, sizeof(why)), rc;
 
 	if (fd < 0) {
@@ -589,9 +594,11 @@ list_catalogue(const struct client_opts *o)
 		return 1;
 	}
 	ft_reader_init(&in, fd);
-	ft_send_line(fd, ft_deadline_ms(o->timeout_s * 1000), "LIST\n");
-	while ((rc = ft_read_line(&in, line, ft_deadline_ms(o->timeout_s * 1000),
-	    NULL)) == FT_LINE_OK) {
+	/* One deadline for the whole list: a server trickling lines
+	 * cannot hold us longer. */
+	deadline = ft_deadline_ms(o->timeout_s * 1000);
+	ft_send_line(fd, deadline, "LIST\n");
+	while ((rc = ft_read_line(&in, line, deadline, NULL)) == FT_LINE_OK) {
 		if (strncmp(line, "FILE ", 5) == 0) {
 			ft_text_escape(shown, sizeof(shown), line + 5);
 			printf("%s\n", shown);
@@ -599,7 +606,7 @@ list_catalogue(const struct client_opts *o)
 		if (strncmp(line, "END", 3) == 0)
 			break;
 	}
-	ft_send_line(fd, ft_deadline_ms(o->timeout_s * 1000), "QUIT\n");
+	ft_send_line(fd, deadline, "QUIT\n");
 	close(fd);
 	return rc == FT_LINE_OK ? 0 : 1;
 }

@@ -93,7 +93,8 @@ const char *
 ft_slot_state_name(uint32_t state)
 {
 	static const char *names[] = { "empty", "idle", "handshake",
-	    "admitting", "gathering", "sending", "confirming", "exiting" };
+	    "admitting", "gathering", "sending", "confirming", "closing",
+	    "exiting" };
 
 	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

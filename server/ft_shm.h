@@ -100,6 +100,7 @@ enum ft_slot_state {
 	FT_SLOT_GATHERING,	/* seated, waiting for READY/start */
 	FT_SLOT_SENDING,
 	FT_SLOT_CONFIRMING,	/* all sent, waiting for the client's DONE */
+	FT_SLOT_CLOSING,	/* last words sent, waiting for the close */
 	FT_SLOT_EXITING,
 };
 

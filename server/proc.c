@@ -191,6 +191,9 @@ worker_main(struct master *m, int slot)
 			continue;
 		}
 		session_serve(&w, fd, &peer, len);
+		/* No longer waiting for a request: out of the per-address
+		 * count while the close lingers. */
+		me->state = FT_SLOT_CLOSING;
 		lingering_close(fd);
 	}
 	me->state = FT_SLOT_EXITING;
@@ -426,6 +429,7 @@ rescan(struct master *m)
 	unsigned found;
 	int served = catalogue_scan(m->shm, m->conf, &found);
 
+	report_init(m->conf);	/* the logs folder too, for its quota */
 	if (served < 0)
 		log_warn("SIGHUP: files folder %s: %s; the catalogue is empty "
 		    "until it is back", m->conf->files_dir, strerror(errno));

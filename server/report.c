@@ -15,12 +15,14 @@
 #include <sys/stat.h>
 
 #define QUOTA_WARN_EVERY_NS (60 * 1000000000LL)
+#define QUOTA_REMEASURE_NS (10 * 1000000000LL)
 
 /* Bytes of test logs in the logs folder: what was there at start, plus
  * what this master wrote. A flood of tests that start and fail at once
  * cannot fill the disk: past the quota, no more logs are written. */
 static uint64_t logs_bytes;
-static int64_t quota_warned_ns;
+static int64_t quota_warned_ns, measured_ns, write_warned_ns;
+static uint64_t write_failures;
 
 static bool
 is_test_log(const char *name)
@@ -40,6 +42,7 @@ report_init(const struct ft_conf *conf)
 	struct stat st;
 
 	logs_bytes = 0;
+	measured_ns = ft_mono_ns();
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
@@ -80,12 +83,20 @@ over_quota(struct ft_shm *shm, const struct ft_conf *conf,
 
 	if (conf->logs_quota == 0 || logs_bytes < conf->logs_quota)
 		return false;
+	/* Over it: measure again (at most every 10 s), so removing old logs,
+	 * as the warning says, takes effect without a restart. */
+	if (now - measured_ns > QUOTA_REMEASURE_NS) {
+		report_init(conf);
+		if (logs_bytes < conf->logs_quota)
+			return false;
+	}
 	__atomic_fetch_add(&shm->totals.logs_unwritten, 1, __ATOMIC_RELAXED);
 	if (quota_warned_ns == 0 || now - quota_warned_ns > QUOTA_WARN_EVERY_NS) {
 		quota_warned_ns = now;
 		log_warn("the logs folder %s holds %llu MB of test logs, its "
 		    "quota (--logs-quota): the log of a test of %s and those "
-		    "after it are not written; remove old logs", conf->logs_dir,
+		    "after it are not written; remove old logs (measured again "
+		    "every 10 s, and on SIGHUP)", conf->logs_dir,
 		    (unsigned long long)(logs_bytes >> 20), t->file);
 	}
 	return true;
@@ -97,6 +108,25 @@ by_client_no(const void *a, const void *b)
 	const struct ft_xfer *x = a, *y = b;
 
 	return (x->client_no > y->client_no) - (x->client_no < y->client_no);
+}
+
+/* A test log that cannot be written: counted with the tests not logged,
+ * said at most once a minute (a client can make tests fail fast). */
+static void
+say_write_failure(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct ft_test *t)
+{
+	int64_t now = ft_mono_ns();
+	int saved = errno;
+
+	__atomic_fetch_add(&shm->totals.logs_unwritten, 1, __ATOMIC_RELAXED);
+	write_failures++;
+	if (write_warned_ns != 0 && now - write_warned_ns < QUOTA_WARN_EVERY_NS)
+		return;
+	write_warned_ns = now;
+	log_warn("cannot write the log of a test of %s in %s: %s (%llu test "
+	    "logs not written since the start)", t->file, conf->logs_dir,
+	    strerror(saved), (unsigned long long)write_failures);
 }
 
 void
@@ -118,8 +148,7 @@ report_complete_tests(struct ft_shm *shm, const struct ft_conf *conf)
 		if (over_quota(shm, conf, &t))
 			continue;
 		if (ft_log_write(conf->logs_dir, &t, x, n, path, sizeof(path)) < 0) {
-			log_warn("cannot write the log of a test of %s in %s: %s",
-			    t.file, conf->logs_dir, strerror(errno));
+			say_write_failure(shm, conf, &t);
 			continue;
 		}
 		count_written(path);
@@ -175,7 +204,7 @@ report_stats_text(struct ft_shm *shm, const struct ft_conf *conf)
 	    "answers, %llu refusals\n", (unsigned long long)t.tests_unstarted,
 	    (unsigned long long)t.queued, (unsigned long long)t.refused);
 	fprintf(out, "logs: %llu MB of test logs in %s (quota %llu MB), %llu "
-	    "tests not logged over it\n", (unsigned long long)(logs_bytes >> 20),
+	    "tests not logged (over it, or a failed write)\n", (unsigned long long)(logs_bytes >> 20),
 	    conf->logs_dir, (unsigned long long)(conf->logs_quota >> 20),
 	    (unsigned long long)t.logs_unwritten);
 	fprintf(out, "messages dropped: %llu over the rate, %llu not read in "

@@ -205,7 +205,8 @@ static void
 check_state_names(void)
 {
 	static const char *names[] = { "empty", "idle", "handshake",
-	    "admitting", "gathering", "sending", "confirming", "exiting" };
+	    "admitting", "gathering", "sending", "confirming", "closing",
+	    "exiting" };
 	uint32_t s;
 
 	for (s = 0; s < sizeof(names) / sizeof(names[0]); s++)
