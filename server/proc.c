@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "catalogue.h"
 #include "console.h"
+#include "lobby.h"
 #include "report.h"
 #include "sched.h"
 #include "session.h"
@@ -458,21 +459,31 @@ handle_flags(struct master *m)
 }
 
 /* One turn of the loop: wait, then everything the flags ask. */
+#define POLL_MAX 40
 static void
 master_turn(struct master *m)
 {
-	struct pollfd pfd[2] = {
+	struct lobby l = { .conf = m->conf, .socks = m->socks, .shm = m->shm };
+	struct pollfd pfd[POLL_MAX] = {
 		{ .fd = m->wake[0], .events = POLLIN },
 		{ .fd = m->console ? STDIN_FILENO : -1, .events = POLLIN },
 	};
+	int n = m->stopping ? 0 : lobby_fill_poll(&l, pfd + 2, POLL_MAX - 2);
+	int timeout = poll_timeout(m), lt = lobby_timeout_ms();
 
-	if (poll(pfd, 2, poll_timeout(m)) > 0) {
+	if (lt >= 0 && lt < timeout)
+		timeout = lt;
+	if (poll(pfd, (nfds_t)(2 + n), timeout) > 0) {
 		drain_wake_pipe(m);
 		if (pfd[1].revents & (POLLIN | POLLHUP))
 			console_input(m);
 	}
-	if (got_term && !m->stopping)
+	if (!m->stopping)
+		lobby_handle(&l, pfd + 2, n);
+	if (got_term && !m->stopping) {
 		begin_stop(m);
+		lobby_close_all();
+	}
 	if (m->stopping && (got_term > 1 || ft_mono_ns() > m->stop_deadline))
 		signal_workers(m, SIGKILL);
 	reap(m);
@@ -500,6 +511,7 @@ proc_run(const struct ft_conf *conf, const struct ft_sockets *socks,
 		return FT_EXIT_FATAL;
 	}
 	shm->wake_fd = m.wake[1];
+	lobby_init();
 	ft_event_who("master");
 	setproctitle("master");
 	for (k = 0; k < conf->workers; k++)

@@ -724,6 +724,60 @@ sched_admit(struct ft_shm *shm, const struct ft_conf *conf, int slot,
 	ft_shm_unlock(&shm->lock);
 }
 
+static void
+lobby_locked(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct sched_request *req, int64_t now, struct sched_verdict *v)
+{
+	bool by_arrival = shm->config.group_size != 0;
+	unsigned expected = test_size(shm, req->group);
+	unsigned seats = by_arrival ? shm->config.group_size : expected;
+	struct ft_ticket *tk;
+
+	if (expected > conf->workers) {
+		refuse(v, FT_ERR_TOO_LARGE, "a test of %u connections exceeds "
+		    "the %u workers of this server", expected, conf->workers);
+		return;
+	}
+	v->need = seats;
+	v->free = seats_free(shm, conf);
+	/* Its seats are promised already: only a worker is missing, and one
+	 * frees soon; ask again, ahead of nobody. */
+	if (req->run != 0 && ((!by_arrival && find_open_test(shm, req->run,
+	    req->client_ip, req->proto) != FT_NO_INDEX) || (by_arrival &&
+	    find_admission(shm, req->run, req->client_ip) != NULL))) {
+		v->answer = SCHED_QUEUED;
+		return;
+	}
+	purge_tickets(shm, now);
+	tk = find_ticket(shm, req->run, req->client_ip);
+	v->ahead = tickets_before(shm, tk);
+	queue_or_refuse(shm, req, seats, now, tk, v);
+}
+
+void
+sched_lobby_admit(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct sched_request *req, int64_t now, struct sched_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	ft_shm_lock(&shm->lock);
+	lobby_locked(shm, conf, req, now, v);
+	ft_shm_unlock(&shm->lock);
+}
+
+unsigned
+sched_idle_workers(struct ft_shm *shm, const struct ft_conf *conf)
+{
+	unsigned k, n = 0;
+
+	/* Word-sized fields each worker writes alone: a racy count is fine
+	 * for a heuristic. */
+	for (k = 0; k < conf->workers; k++)
+		n += __atomic_load_n(&shm->slots[k].pid, __ATOMIC_RELAXED) != 0 &&
+		    __atomic_load_n(&shm->slots[k].state, __ATOMIC_RELAXED) ==
+		    FT_SLOT_IDLE;
+	return n;
+}
+
 /* ---------------------------------------------------------------- start */
 
 /* The seat still refers to the test it joined (tests[] are reused). */

@@ -74,6 +74,15 @@ unsigned sched_handshake_begin(struct ft_shm *shm, int slot,
 void sched_admit(struct ft_shm *shm, const struct ft_conf *conf, int slot,
     const struct sched_request *req, int64_t now, struct sched_verdict *v);
 
+/* The master, when every worker is busy: what sched_admit would answer a
+ * GET that it cannot seat now, without seating anyone: QUEUED with the
+ * run's place (its ticket taken or renewed; ahead 0 for a run whose test
+ * is open already), or REFUSED. */
+void sched_lobby_admit(struct ft_shm *shm, const struct ft_conf *conf,
+    const struct sched_request *req, int64_t now, struct sched_verdict *v);
+/* Workers in accept() now. */
+unsigned sched_idle_workers(struct ft_shm *shm, const struct ft_conf *conf);
+
 /* The test's start deadline (monotonic ns): READY from every member. */
 int64_t sched_start_deadline(struct ft_shm *shm, const struct sched_seat *s);
 /* The test's release, wall clock (once it started). */

@@ -35,12 +35,18 @@
  * connections short. */
 #define AT_ONCE_MS 50
 #define LAST_WORDS_MS 200	/* an ERR line is sent within this, or not */
+/* While no worker is idle, a connection that has sent nothing for this
+ * long gives its worker back (to a client that has something to ask):
+ * idle connections from many addresses, each within --per-address,
+ * could otherwise hold the whole pool for --idle-timeout. */
+#define SILENT_UNDER_PRESSURE_MS 1000
 
 struct session {
 	const struct worker *w;
 	int fd;
 	int64_t handshake_deadline;
 	bool over_per_address;
+	bool cut_under_pressure;	/* silent while the pool was exhausted */
 	unsigned udp_port;		/* UDP: the client's, from READY */
 	uint32_t rcvbuf, xfer;
 	unsigned dsize;			/* UDP: payload bytes per datagram */
@@ -398,6 +404,11 @@ refuse_line_problem(struct session *c, int rc)
 		refuse(c, FT_ERR_BUSY, "the server is shutting down");
 		break;
 	case FT_LINE_TIMEOUT:
+		if (c->cut_under_pressure) {
+			refuse(c, FT_ERR_BUSY, "busy: every worker is busy, and this "
+			    "connection sent nothing; send the request at once");
+			break;
+		}
 		if (!c->over_per_address) {
 			refuse(c, FT_ERR_TIMEOUT, "no request in time");
 			break;
@@ -411,6 +422,28 @@ refuse_line_problem(struct session *c, int rc)
 	}
 }
 
+/* The next request line, within the handshake's deadline; while the
+ * pool is exhausted, a second of silence ends it sooner. */
+static int
+next_request_line(struct session *c, char *line)
+{
+	int64_t slice;
+	int rc;
+
+	for (;;) {
+		slice = ft_deadline_ms(SILENT_UNDER_PRESSURE_MS);
+		if (slice > c->handshake_deadline)
+			slice = c->handshake_deadline;
+		rc = ft_read_line(&c->in, line, slice, c->w->stop);
+		if (rc != FT_LINE_TIMEOUT || slice == c->handshake_deadline)
+			return rc;
+		if (sched_idle_workers(c->w->shm, c->w->conf) == 0) {
+			c->cut_under_pressure = true;
+			return rc;
+		}
+	}
+}
+
 /* One request of the handshake; false once the conversation is over. */
 static bool
 handshake_turn(struct session *c)
@@ -418,7 +451,7 @@ handshake_turn(struct session *c)
 	char line[FT_LINE_MAX + 1];
 	struct ft_request req;
 	const char *bad;
-	int rc = ft_read_line(&c->in, line, c->handshake_deadline, c->w->stop);
+	int rc = next_request_line(c, line);
 
 	if (rc != FT_LINE_OK) {
 		refuse_line_problem(c, rc);

@@ -23,7 +23,7 @@ check() {
 
 declare -A rank=(
 	[ft_shm]=1 [sched]=2 [catalogue]=2 [xfer]=3
-	[session]=4 [report]=4 [console]=5 [proc]=6 [main]=7
+	[session]=4 [report]=4 [console]=5 [lobby]=5 [proc]=6 [main]=7
 )
 # The module a header belongs to (xfer_tcp.c and xfer_udp.c share xfer.h).
 module_of() { local m=${1%.[ch]}; m=${m%_tcp}; echo "${m%_udp}"; }

@@ -64,8 +64,9 @@ raw_close
 transfer_ok after-idle 3 odd.bin
 stop_server
 
-# Three idle connections hold three of five workers: a test of 2 runs.
-start_server -p 5 --idle-timeout 3
+# Three idle connections (within --per-address 3) hold three of five
+# workers: a test of 2 runs.
+start_server -p 5 --idle-timeout 3 --per-address 3
 IDLE_T0=$(now_ms)
 holders=()
 for i in 1 2 3; do
