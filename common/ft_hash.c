@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,28 +65,39 @@ ft_sha256_free(struct ft_sha256 *h)
 	free(h);
 }
 
-int
-ft_sha256_fd(int fd, char hex[FT_SHA256_HEX])
+/* Hashes the first `size` bytes, or up to EOF when size is UINT64_MAX. */
+static int
+hash_fd(int fd, uint64_t size, volatile sig_atomic_t *stop,
+    char hex[FT_SHA256_HEX])
 {
 	enum { CHUNK = 1 << 20 };
 	struct ft_sha256 *h = ft_sha256_new();
 	char *buf = malloc(CHUNK);
-	off_t off = 0;
+	uint64_t off = 0;
 	ssize_t n;
 
 	if (h == NULL || buf == NULL)
 		goto fail;
-	for (;;) {
-		n = pread(fd, buf, CHUNK, off);
+	while (off < size) {
+		size_t want = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+		if (stop != NULL && *stop) {
+			errno = EINTR;
+			goto fail;
+		}
+		n = pread(fd, buf, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			goto fail;
+		if (n == 0 && size != UINT64_MAX) {
+			errno = EIO;	/* shorter than stated */
+			goto fail;
+		}
 		if (n == 0)
 			break;
 		if (ft_sha256_update(h, buf, (size_t)n) < 0)
 			goto fail;
-		off += n;
+		off += (uint64_t)n;
 	}
 	free(buf);
 	return ft_sha256_final(h, hex);
@@ -93,6 +105,19 @@ fail:
 	free(buf);
 	ft_sha256_free(h);
 	return -1;
+}
+
+int
+ft_sha256_fd(int fd, char hex[FT_SHA256_HEX])
+{
+	return hash_fd(fd, UINT64_MAX, NULL, hex);
+}
+
+int
+ft_sha256_fd_size(int fd, uint64_t size, volatile sig_atomic_t *stop,
+    char hex[FT_SHA256_HEX])
+{
+	return hash_fd(fd, size, stop, hex);
 }
 
 int

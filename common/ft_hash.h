@@ -3,6 +3,7 @@
 #ifndef FT_HASH_H
 #define FT_HASH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,11 @@ int ft_sha256_final(struct ft_sha256 *h, char hex[FT_SHA256_HEX]);
 void ft_sha256_free(struct ft_sha256 *h);
 /* Hashes a whole open file by reading it in chunks (never mapped whole). */
 int ft_sha256_fd(int fd, char hex[FT_SHA256_HEX]);
+/* Hashes exactly the first size bytes of a file (EIO if it is shorter):
+ * what a server offers, even if the file grows meanwhile. Gives up with
+ * EINTR when *stop becomes non-zero (NULL: never). */
+int ft_sha256_fd_size(int fd, uint64_t size, volatile sig_atomic_t *stop,
+    char hex[FT_SHA256_HEX]);
 int ft_sha256_valid_hex(const char *s);
 
 #endif

@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
+
+#include "ft_time.h"
 
 static int folder_fd = -1;
 static dev_t folder_dev;
@@ -121,37 +124,101 @@ catalogue_contains(struct ft_shm *shm, const char *name)
 	return false;
 }
 
-/* Looks the hash up in the cache or computes it; under hash_lock so a
- * file is hashed once even when 25 workers ask for it together. */
-static int
-cached_sha256(struct ft_shm *shm, const char *name, int fd,
-    const struct stat *st, char sha[FT_SHA256_HEX])
-{
-	struct ft_hash_entry *e, *victim = NULL;
-	int64_t mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-	    st->st_mtim.tv_nsec;
-	int rc = 0, i;
+/* The hash cache (ft_shm.h): the lock is held to look up or claim an
+ * entry, never while hashing, so a large file's first hash holds up only
+ * the GETs for that same file, which wait for it rather than hash it
+ * again. */
+#define HASH_WAIT_STEP_US 10000
 
-	ft_shm_lock(&shm->hash_lock);
+enum lookup { FOUND, CLAIMED, WAIT, FULL };
+
+static bool
+same_key(const struct ft_hash_entry *e, const char *name, uint64_t size,
+    int64_t mtime)
+{
+	return strcmp(e->name, name) == 0 && e->size == size &&
+	    e->mtime_ns == mtime;
+}
+
+/* A hasher that died (killed mid-hash) leaves its claim behind. */
+static bool
+hasher_alive(pid_t pid)
+{
+	return pid != 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+/* Under hash_lock: the entry for the key, or one to claim for it. */
+static enum lookup
+lookup_locked(struct ft_shm *shm, const char *name, uint64_t size,
+    int64_t mtime, char sha[FT_SHA256_HEX], struct ft_hash_entry **claim)
+{
+	struct ft_hash_entry *e, *spare = NULL;
+	int i;
+
 	for (i = 0; i < FT_MAX_FILES; i++) {
 		e = &shm->hash_cache[i];
-		if (strcmp(e->name, name) == 0) {
-			victim = e;
+		bool busy = hasher_alive(e->hashing_by);
+		if (strcmp(e->name, name) == 0 && !busy) {
+			spare = e;	/* this name's entry, stale or not */
+			if (e->valid && same_key(e, name, size, mtime)) {
+				memcpy(sha, e->sha256, FT_SHA256_HEX);
+				return FOUND;
+			}
 			break;
 		}
-		if (victim == NULL && e->name[0] == '\0')
-			victim = e;
+		if (strcmp(e->name, name) == 0 && same_key(e, name, size, mtime))
+			return WAIT;	/* being hashed by another worker */
+		if (spare == NULL && !busy && (e->name[0] == '\0' || !e->valid))
+			spare = e;
 	}
-	if (victim == NULL)
-		victim = &shm->hash_cache[(unsigned)fd % FT_MAX_FILES];
-	if (strcmp(victim->name, name) == 0 &&
-	    victim->size == (uint64_t)st->st_size && victim->mtime_ns == mtime) {
-		memcpy(sha, victim->sha256, FT_SHA256_HEX);
-	} else if ((rc = ft_sha256_fd(fd, sha)) == 0) {
-		strlcpy(victim->name, name, sizeof(victim->name));
-		victim->size = (uint64_t)st->st_size;
-		victim->mtime_ns = mtime;
-		memcpy(victim->sha256, sha, FT_SHA256_HEX);
+	for (i = 0; spare == NULL && i < FT_MAX_FILES; i++)
+		if (!hasher_alive(shm->hash_cache[i].hashing_by))
+			spare = &shm->hash_cache[i];
+	if (spare == NULL)
+		return FULL;
+	spare->valid = 0;	/* the key first, the hash later, valid last */
+	strlcpy(spare->name, name, sizeof(spare->name));
+	spare->size = size;
+	spare->mtime_ns = mtime;
+	spare->hashing_by = getpid();
+	*claim = spare;
+	return CLAIMED;
+}
+
+static int
+cached_sha256(struct ft_shm *shm, const char *name, int fd,
+    const struct stat *st, int64_t deadline, volatile sig_atomic_t *stop,
+    char sha[FT_SHA256_HEX])
+{
+	struct ft_hash_entry *e = NULL;
+	uint64_t size = (uint64_t)st->st_size;
+	int64_t mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 +
+	    st->st_mtim.tv_nsec;
+	enum lookup found;
+	int rc;
+
+	for (;;) {
+		ft_shm_lock(&shm->hash_lock);
+		found = lookup_locked(shm, name, size, mtime, sha, &e);
+		ft_shm_unlock(&shm->hash_lock);
+		if (found == FOUND)
+			return 0;
+		if (found == CLAIMED)
+			break;
+		if (ft_mono_ns() >= deadline || (stop != NULL && *stop)) {
+			errno = found == WAIT ? EINPROGRESS : ENOSPC;
+			return -1;
+		}
+		usleep(HASH_WAIT_STEP_US);
+	}
+	rc = ft_sha256_fd_size(fd, size, stop, sha);
+	ft_shm_lock(&shm->hash_lock);
+	if (e->hashing_by == getpid() && same_key(e, name, size, mtime)) {
+		if (rc == 0) {
+			memcpy(e->sha256, sha, FT_SHA256_HEX);
+			e->valid = 1;
+		}
+		e->hashing_by = 0;
 	}
 	ft_shm_unlock(&shm->hash_lock);
 	return rc;
@@ -185,7 +252,8 @@ check_listed(struct ft_shm *shm, const struct ft_conf *conf,
 
 int
 catalogue_open(struct ft_shm *shm, const struct ft_conf *conf,
-    const char *name, struct served_file *f, char *why, size_t whylen)
+    const char *name, volatile sig_atomic_t *stop, struct served_file *f,
+    char *why, size_t whylen)
 {
 	struct stat st;
 	int rc;
@@ -204,8 +272,15 @@ catalogue_open(struct ft_shm *shm, const struct ft_conf *conf,
 		    f->fd < 0 ? strerror(errno) : "not a regular file");
 		goto fail;
 	}
-	if (cached_sha256(shm, name, f->fd, &st, f->sha256) < 0) {
-		snprintf(why, whylen, "cannot read %s: %s", name, strerror(errno));
+	if (cached_sha256(shm, name, f->fd, &st, ft_deadline_ms(
+	    conf->idle_timeout_s * 1000), stop, f->sha256) < 0) {
+		if (errno == EINPROGRESS || errno == ENOSPC) {
+			snprintf(why, whylen, "busy: %s is being hashed; ask again "
+			    "shortly", name);
+			rc = FT_ERR_BUSY;
+		} else
+			snprintf(why, whylen, "cannot read %s: %s", name,
+			    strerror(errno));
 		goto fail;
 	}
 	strlcpy(f->name, name, sizeof(f->name));
@@ -215,7 +290,7 @@ fail:
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
-	return FT_ERR_NO_FILE;
+	return rc != 0 ? rc : FT_ERR_NO_FILE;
 }
 
 char *

@@ -7,6 +7,7 @@
 #ifndef CATALOGUE_H
 #define CATALOGUE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,10 +30,12 @@ int catalogue_scan(struct ft_shm *shm, const struct ft_conf *conf,
     unsigned *found);
 /* Caller holds shm->lock. */
 bool catalogue_contains(struct ft_shm *shm, const char *name);
-/* Opens a catalogue file and gets its (cached) SHA-256. On error returns
- * an FT_ERR_* code and a message in why. */
+/* Opens a catalogue file and gets its (cached) SHA-256, hashing it when
+ * needed (which *stop ends). On error returns an FT_ERR_* code and a
+ * message in why. */
 int catalogue_open(struct ft_shm *shm, const struct ft_conf *conf,
-    const char *name, struct served_file *f, char *why, size_t whylen);
+    const char *name, volatile sig_atomic_t *stop, struct served_file *f,
+    char *why, size_t whylen);
 /* The catalogue as text for the console (the caller frees it). */
 char *catalogue_text(struct ft_shm *shm);
 

@@ -27,9 +27,11 @@
  *               never across I/O. Robust: a worker killed while holding it
  *               does not wedge the others (the next locker repairs the
  *               state).
- *   hash_lock   process-shared, robust mutex. Guards hash_cache[]; held
- *               while a worker hashes a file, so one worker computes a
- *               SHA-256 and the others waiting for it reuse the result.
+ *   hash_lock   process-shared, robust mutex. Guards hash_cache[]. Held
+ *               only to look up or claim an entry: a worker hashes with
+ *               the entry marked hashing_by its pid, the lock released, so
+ *               GETs for other files go on; one for the same file waits
+ *               for that hash (it is computed once).
  *   wake_fd     the write end of the master's self-pipe, set before fork;
  *               the scheduler writes a byte when a test needs its log.
  *   config      master (start, console) writes; workers read under lock.
@@ -197,6 +199,8 @@ struct ft_hash_entry {
 	uint64_t size;			/* cache key: size and mtime */
 	int64_t mtime_ns;
 	char sha256[FT_SHA256_HEX];
+	uint32_t valid;			/* sha256 is the key's, set last */
+	pid_t hashing_by;		/* a worker hashing it now, 0: none */
 };
 
 struct ft_totals {

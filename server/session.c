@@ -372,7 +372,7 @@ serve_get(struct session *c, const struct ft_request *req)
 	}
 	if ((code = sched_choose_file(w->shm, w->conf, req, c->ip, name, why,
 	    sizeof(why))) != 0 || (code = catalogue_open(w->shm, w->conf, name,
-	    &f, why, sizeof(why))) != 0) {
+	    w->stop, &f, why, sizeof(why))) != 0) {
 		refuse(c, code, why);
 		return;
 	}
