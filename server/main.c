@@ -250,7 +250,10 @@ tcp_listener(struct ft_sockets *socks, const struct addrinfo *ai)
 {
 	int one = 1;
 
-	socks->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: the master accepts too when every worker is busy,
+	 * and must never block in accept (lobby.c, proc.c). */
+	socks->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
 	if (socks->listen_fd < 0)
 		err(FT_EXIT_FATAL, "socket");
 	/* A deep backlog: connections beyond the workers wait their turn. */

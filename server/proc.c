@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -156,6 +157,29 @@ follow_master(pid_t master)
 	return getppid() == master ? 0 : -1;
 }
 
+/* The listening socket is non-blocking (the master polls it too, and
+ * must never block in accept): a worker waits for a connection in epoll,
+ * EPOLLEXCLUSIVE so that one idle worker wakes per connection, not all. */
+static int
+wait_for_connection(int ep)
+{
+	struct epoll_event ev;
+	int n = epoll_wait(ep, &ev, 1, -1);
+
+	return n < 0 && errno != EINTR ? -1 : 0;
+}
+
+static int
+listen_queue(int listen_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+		return -1;
+	return ep;
+}
+
 static void __attribute__((noreturn))
 worker_main(struct master *m, int slot)
 {
@@ -165,7 +189,7 @@ worker_main(struct master *m, int slot)
 	struct sockaddr_storage peer;
 	char who[32];
 	socklen_t len;
-	int fd;
+	int fd, ep;
 
 	snprintf(who, sizeof(who), "worker %d", slot + 1);
 	ft_event_who(who);
@@ -174,9 +198,13 @@ worker_main(struct master *m, int slot)
 	if (worker_signals() < 0 || fault("worker-setup"))
 		worker_fatal("signal handling");
 	close(m->wake[0]);
+	if ((ep = listen_queue(m->socks->listen_fd)) < 0)
+		worker_fatal("epoll on the listening socket");
 	while (!stop_requested) {
 		me->state = FT_SLOT_IDLE;
 		setproctitle("worker %d idle", slot + 1);
+		if (wait_for_connection(ep) < 0)
+			worker_fatal("epoll_wait");
 		len = sizeof(peer);
 		fd = accept4(m->socks->listen_fd, (struct sockaddr *)&peer, &len,
 		    SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -185,6 +213,8 @@ worker_main(struct master *m, int slot)
 				break;	/* the master shut the socket: stopping */
 			if (errno == EBADF || errno == ENOTSOCK)
 				worker_fatal("the listening socket");
+			if (errno == EAGAIN)
+				continue;	/* another took it */
 			if (errno != EINTR && errno != ECONNABORTED) {
 				log_warn("accept: %s", strerror(errno));
 				usleep(100000);	/* e.g. EMFILE: do not spin */
