@@ -153,6 +153,8 @@ struct ft_shm_test {
 	uint64_t size;
 	char sha256[FT_SHA256_HEX];
 	int64_t start_deadline;		/* monotonic ns: READY from all by then */
+	int64_t arrival_deadline;	/* a run's test: all joined by then (0:
+					 * by arrival, no such deadline) */
 	struct timespec start_wall;
 	int64_t start_mono;		/* 0 until it starts */
 	uint8_t member_state[FT_MAX_WORKERS];	/* enum ft_member_state */

@@ -446,6 +446,9 @@ open_test(struct ft_shm *shm, const struct ft_conf *conf, uint64_t key,
 	T->size = req->size;
 	strlcpy(T->sha256, req->sha256, sizeof(T->sha256));
 	T->start_deadline = now + (int64_t)conf->ready_timeout_s * 1000000000;
+	T->arrival_deadline = T->by_arrival ? 0 : now + SCHED_ARRIVAL_NS;
+	if (T->arrival_deadline > T->start_deadline)
+		T->arrival_deadline = T->start_deadline;
 	T->start_mono = 0;
 	return t;
 }
@@ -790,13 +793,23 @@ seat_valid(struct ft_shm *shm, const struct sched_seat *s)
 	    s->index < T->joined;
 }
 
+/* The next deadline a member waits for: the arrival deadline while the
+ * run has not all joined, then the start deadline. Under lock. */
+static int64_t
+next_deadline(const struct ft_shm_test *T)
+{
+	if (T->arrival_deadline != 0 && T->joined < T->expected)
+		return T->arrival_deadline;
+	return T->start_deadline;
+}
+
 int64_t
 sched_start_deadline(struct ft_shm *shm, const struct sched_seat *s)
 {
 	int64_t d;
 
 	ft_shm_lock(&shm->lock);
-	d = test_at(shm, s->test)->start_deadline;
+	d = next_deadline(test_at(shm, s->test));
 	ft_shm_unlock(&shm->lock);
 	return d;
 }
@@ -810,6 +823,28 @@ sched_start_wall(struct ft_shm *shm, const struct sched_seat *s)
 	t = test_at(shm, s->test)->start_wall;
 	ft_shm_unlock(&shm->lock);
 	return t;
+}
+
+int
+sched_status(struct ft_shm *shm, const struct sched_seat *s, char *why,
+    size_t whylen)
+{
+	struct ft_shm_test *T = test_at(shm, s->test);
+	int rc = 0;
+
+	/* Its own silence first: a member dropped is told so (408), even if
+	 * the test could not start without it either. */
+	ft_shm_lock(&shm->lock);
+	if (T->member_state[s->index] == FT_MEMBER_DROPPED ||
+	    T->member_state[s->index] == FT_MEMBER_GONE) {
+		strlcpy(why, "dropped at the test's start deadline", whylen);
+		rc = FT_ERR_TIMEOUT;
+	} else if (T->aborted) {
+		strlcpy(why, T->abort_reason, whylen);
+		rc = FT_ERR_CONFLICT;
+	}
+	ft_shm_unlock(&shm->lock);
+	return rc;
 }
 
 int
@@ -842,8 +877,18 @@ expire_locked(struct ft_shm *shm, const struct ft_conf *conf,
 	char reason[FT_REASON_MAX];
 	unsigned m;
 
-	if (T->state != FT_TEST_GATHERING || T->aborted ||
-	    now < T->start_deadline)
+	if (T->state != FT_TEST_GATHERING || T->aborted)
+		return;
+	if (now < T->start_deadline && now >= next_deadline(T)) {
+		/* The rest of the run never came: its seats go back. */
+		snprintf(reason, sizeof(reason), "only %u of %u connections "
+		    "arrived within %lld s", T->joined, T->expected,
+		    SCHED_ARRIVAL_NS / 1000000000);
+		test_abort(T, reason);
+		settle(shm, T, NULL);
+		return;
+	}
+	if (now < T->start_deadline)
 		return;
 	for (m = 0; m < T->joined; m++) {
 		if (T->member_state[m] != FT_MEMBER_JOINED)
@@ -901,8 +946,10 @@ check_released(struct ft_shm *shm, const struct ft_conf *conf,
 		rc = 0;
 	else if (T->aborted)
 		rc = -1, strlcpy(why, T->abort_reason, whylen);
-	else if (waited == FT_IO_OK)
-		rc = 1;		/* still READY: a post meant for another */
+	else if (waited == FT_IO_OK || (waited == FT_IO_LATE &&
+	    ft_mono_ns() < T->start_deadline))
+		rc = 1;		/* still READY: a post for another, or the
+				 * arrival deadline passed with all arrived */
 	else {
 		/* Past the deadline and still not released: the state is not
 		 * one the rules can reach; end it rather than wait again. */
@@ -919,12 +966,12 @@ sched_wait_start(struct ft_shm *shm, const struct ft_conf *conf,
     size_t whylen)
 {
 	struct ft_shm_test *T = test_at(shm, s->test);
-	int64_t deadline = sched_start_deadline(shm, s);
 	int rc;
 
 	why[0] = '\0';
 	for (;;) {
-		int waited = ft_sem_wait_until(&T->start, deadline, stop);
+		int waited = ft_sem_wait_until(&T->start,
+		    sched_start_deadline(shm, s), stop);
 		rc = check_released(shm, conf, s, waited, why, whylen);
 		if (rc <= 0)
 			return rc;

@@ -16,6 +16,8 @@
 
 #define SCHED_TICKET_TTL_NS (3 * 1000000000LL)	/* a queued run must
 						 * ask again within */
+#define SCHED_ARRIVAL_NS (10 * 1000000000LL)	/* a run's connections all
+						 * join within, from its first */
 #define SCHED_WHY_MAX 160
 
 /* A GET, as admission needs it. */
@@ -87,6 +89,11 @@ unsigned sched_idle_workers(struct ft_shm *shm, const struct ft_conf *conf);
 int64_t sched_start_deadline(struct ft_shm *shm, const struct sched_seat *s);
 /* The test's release, wall clock (once it started). */
 struct timespec sched_start_wall(struct ft_shm *shm, const struct sched_seat *s);
+/* After a deadline: 0 while the member still waits for its READY,
+ * FT_ERR_TIMEOUT when it was dropped, FT_ERR_CONFLICT when the test was
+ * aborted (why says so). */
+int sched_status(struct ft_shm *shm, const struct sched_seat *s, char *why,
+    size_t whylen);
 /* READY: 0; FT_ERR_TIMEOUT when the member was already dropped at the
  * deadline, FT_ERR_CONFLICT when the test was aborted (why says so). */
 int sched_ready(struct ft_shm *shm, const struct sched_seat *s, char *why,

@@ -126,16 +126,28 @@ await_start(struct session *c, const struct sched_seat *seat,
 	char line[FT_LINE_MAX + 1], why[SCHED_WHY_MAX];
 	struct ft_request req;
 	const char *why_not;
-	int rc = ft_read_line(&c->in, line, sched_start_deadline(c->w->shm,
-	    seat), c->w->stop);
+	int rc;
 
-	if (rc == FT_LINE_TIMEOUT) {
+	/* Until READY, or a deadline that ends the wait: the arrival one
+	 * (the rest of the run never came) or the start one. */
+	while ((rc = ft_read_line(&c->in, line, sched_start_deadline(c->w->shm,
+	    seat), c->w->stop)) == FT_LINE_TIMEOUT) {
 		sched_expire(c->w->shm, conf, seat->test, ft_mono_ns());
-		ft_set_reason(x, "the client never confirmed ready (the test's "
-		    "%d s)", conf->ready_timeout_s);
-		ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "ERR %d no "
-		    "READY within %d s\n", FT_ERR_TIMEOUT, conf->ready_timeout_s);
-		return -1;
+		rc = sched_status(c->w->shm, seat, why, sizeof(why));
+		if (rc == FT_ERR_CONFLICT) {
+			ft_set_reason(x, "test aborted: %s", why);
+			ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "ERR %d "
+			    "test aborted: %s\n", FT_ERR_CONFLICT, why);
+			return -1;
+		}
+		if (rc == FT_ERR_TIMEOUT) {
+			ft_set_reason(x, "the client never confirmed ready (the "
+			    "test's %d s)", conf->ready_timeout_s);
+			ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "ERR %d no "
+			    "READY within %d s\n", FT_ERR_TIMEOUT,
+			    conf->ready_timeout_s);
+			return -1;
+		}
 	}
 	if (rc != FT_LINE_OK) {
 		ft_set_reason(x, "before ready: %s", ft_line_problem(rc,

@@ -374,6 +374,39 @@ check_hostile_requests(void)
 	    "the next run");
 }
 
+/* A run's connections come together: the rest must arrive within
+ * SCHED_ARRIVAL_NS, or the seats they hold for it are given back (one
+ * connection could otherwise hold N seats for the whole -t). */
+static void
+check_arrival(void)
+{
+	struct sched_seat s[3];
+	char why[SCHED_WHY_MAX];
+
+	fresh(8, 0);
+	s[0] = ask(0, 0xa, 3, 1).seat;
+	sched_expire(shm, &conf, s[0].test, now + SCHED_ARRIVAL_NS - SEC);
+	ok(!shm->tests[s[0].test].aborted, "1 of a run's 3 connections: "
+	    "still gathering before the arrival deadline");
+	ok(sched_start_deadline(shm, &s[0]) == now + SCHED_ARRIVAL_NS,
+	    "...its members wait until the arrival deadline first");
+	sched_expire(shm, &conf, s[0].test, now + SCHED_ARRIVAL_NS + SEC);
+	is_string("only 1 of 3 connections arrived within 10 s",
+	    shm->tests[s[0].test].abort_reason, "...after it: aborted, saying so");
+	is_uint(8 - 1, free_seats(), "...its other seats are free again");
+
+	fresh(8, 0);
+	s[0] = ask(0, 0xa, 3, 1).seat;
+	s[1] = ask(1, 0xa, 3, 2).seat;
+	s[2] = ask(2, 0xa, 3, 3).seat;
+	sched_expire(shm, &conf, s[0].test, now + SCHED_ARRIVAL_NS + SEC);
+	ok(!shm->tests[s[0].test].aborted, "the whole run arrived: the arrival "
+	    "deadline does not apply");
+	ok(sched_start_deadline(shm, &s[0]) == now + 60 * SEC,
+	    "...READY is awaited until the start deadline (-t)");
+	is_int(0, sched_ready(shm, &s[0], why, sizeof(why)), "...and READY works");
+}
+
 static void
 check_deadline_aborts(void)
 {
@@ -509,6 +542,7 @@ main(void)
 	check_runs_whole_by_arrival();
 	check_group_size_changes();
 	check_hostile_requests();
+	check_arrival();
 	check_deadline_aborts();
 	check_unstarted_and_death();
 	check_barrier();
