@@ -21,7 +21,13 @@
 
 #include <bsd/string.h>
 
-#define RECV_BUF (512u << 10)
+/* A recv, then the hash and the write of what it brought, a buffer at a
+ * time: small enough that the hash and the write read it from the cache
+ * (measured on the 2-core VM, 10 x 250 MiB: 128 KiB 14% faster than
+ * 512 KiB, 64 KiB the same, 256 KiB 10% slower). Receiving straight into
+ * a mapping of the copy instead, to save the write's copy, measured no
+ * faster (page faults cost what the copy saved; prefaulted, 8% slower). */
+#define RECV_BUF (128u << 10)
 #define QUEUE_POLL_MS 500	/* a queued run asks again this often */
 
 /* Our lines are short and the server reads them; still, a server that
