@@ -2,7 +2,7 @@
 # bench.sh: what `make bench` prints (run after `make all files`): one
 # ftserver on a free loopback port and ftclient runs of files/250MB.bin with
 # 1, 10 and 25 connections, every copy verified by SHA-256, in a table:
-#   wall s          the client's own measure: synchronized start -> every
+#   wall s          the client's own measure: first byte received -> every
 #                   connection verified and confirmed (its summary line)
 #   proc s          the whole ftclient process (connect, handshake, ...),
 #                   from GNU time, when /usr/bin/time is there
@@ -13,8 +13,10 @@
 #                   (their peaks are reset before each run)
 #   client RSS      ftclient's peak RSS (GNU time %M)
 #   lost / re-sent  UDP: datagrams the clients lost / the server re-sent
-# for TCP, then UDP reliable, then UDP raw (a server per protocol), and the
-# loopback ceiling that iperf3 measures, when it is installed.
+# for TCP, then UDP reliable, then UDP raw (a server per protocol), the
+# loopback ceiling that iperf3 measures, when it is installed, and the
+# receive path's reference: nginx + 10 curl + sha256sum of the same file,
+# against ftclient -c 10's whole process (target: at least 6 x faster).
 # One warm-up run goes first: the server hashes the file once (cached) and
 # the file lands in the page cache. Received files and logs go to a
 # temporary folder removed at the end. The figures are informative: the
@@ -46,6 +48,8 @@ GNU_TIME=/usr/bin/time
 
 server_pid=""
 iperf_pid=""
+nginx_pid=""
+TCP_PROC_10=""		# ftclient -c 10 over TCP, the whole process (s)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ft-bench.XXXXXX")
 failed=0
 runs_done=0
@@ -58,6 +62,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	[[ -z $iperf_pid ]] || stop_pid "$iperf_pid" || true
 	[[ -z $server_pid ]] || stop_pid "$server_pid" || true
+	[[ -z $nginx_pid ]] || stop_pid "$nginx_pid" || true
 	rm -rf "$tmp"
 	exit "$rc"
 }
@@ -223,6 +228,7 @@ run_clients() {
 		rss_c=$(awk -v k="$rss_c" 'BEGIN { printf "%.1f", k / 1024 }')
 	fi
 	[[ $PROTO == tcp && $n == 10 ]] && TCP_WALL_10=$wall
+	[[ $PROTO == tcp && $n == 10 ]] && TCP_PROC_10=$proc_s
 	print_row "$n" "$verified" "${wall:--}" "$proc_s" "${aggr:--}" \
 	    "$cmin" "$cmed" "$cmax" \
 	    "$(awk -v k="$peak_w" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_c" \
@@ -286,6 +292,61 @@ print_row() {
 	    "$(with_target "$crss" $((16 + 4 * n)))" "$loss"
 }
 
+# The reference for the receive path: nginx serving files/ on loopback,
+# 10 curl downloads at once into the same kind of folder, each followed
+# by sha256sum of what it wrote (what a user without ft would do), timed
+# from the first start to the last checksum. Prints the seconds, or n/a.
+nginx_reference() {
+	local n=$1 conf=$tmp/nginx port i t0 t1 want bad=0
+	if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]] ||
+	    ! command -v curl >/dev/null; then
+		echo "n/a (nginx or curl missing: apt-get install nginx-light curl)"
+		return
+	fi
+	port=$(free_port)
+	mkdir -p "$conf/logs" "$tmp/ngx"
+	cat >"$conf/nginx.conf" <<-EOF
+	worker_processes 2;
+	daemon off;
+	pid $conf/nginx.pid;
+	error_log $conf/error.log;
+	events { worker_connections 256; }
+	http {
+		access_log off;
+		sendfile on;
+		tcp_nopush on;
+		server { listen 127.0.0.1:$port; root $PWD/files; }
+	}
+	EOF
+	PATH=$PATH:/usr/sbin nginx -p "$conf" -c "$conf/nginx.conf" \
+	    >"$conf/out" 2>&1 &
+	nginx_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/$FILE" && break
+		sleep 0.1
+	done
+	want=$(sha256sum "files/$FILE" | cut -d' ' -f1)
+	t0=$(date +%s.%N)
+	for ((i = 1; i <= n; i++)); do
+		( curl -sf -o "$tmp/ngx/$i" "http://127.0.0.1:$port/$FILE" &&
+		    sha256sum "$tmp/ngx/$i" >"$tmp/ngx/$i.sum" ) &
+	done
+	wait $(jobs -p | grep -v "^$nginx_pid\$") 2>/dev/null || true
+	t1=$(date +%s.%N)
+	for ((i = 1; i <= n; i++)); do
+		[[ $(cut -d' ' -f1 "$tmp/ngx/$i.sum" 2>/dev/null) == "$want" ]] ||
+		    bad=$((bad + 1))
+	done
+	rm -rf "$tmp/ngx"
+	stop_pid "$nginx_pid" || true
+	nginx_pid=""
+	if ((bad > 0)); then
+		echo "n/a ($bad of $n downloads did not verify)"
+	else
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+	fi
+}
+
 for f in "$SERVER" "$CLIENT"; do
 	[[ -x $f ]] || { echo "bench: $f is missing: run 'make all'" >&2; exit 1; }
 done
@@ -318,8 +379,14 @@ for PROTO in $PROTOS; do
 	stop_pid "$server_pid" || true
 	server_pid=""
 done
+ref=$(nginx_reference 10)
 echo
-echo "wall s: the synchronized start -> every copy verified and confirmed (ftclient's"
+echo "receive path: 10 x $FILE, nginx + curl + sha256sum: $ref s;" \
+    "ftclient -c 10 (TCP, whole process): ${TCP_PROC_10:-n/a} s" \
+    "$(awk -v r="$ref" -v f="$TCP_PROC_10" 'BEGIN { if (r ~ /^[0-9.]+$/ &&
+    f ~ /^[0-9.]+$/ && f > 0) printf "(%.1f x faster; target >= 6 x)", r / f }')"
+echo
+echo "wall s: first byte received -> every copy verified and confirmed (ftclient's"
 echo "  summary); proc s: the whole ftclient process (GNU time); MB = 10^6 bytes;"
 echo "  per client: the client log's mb_per_s (first byte -> confirmation sent)"
 echo "targets (2-core machine): 1 x 250 MiB <= 0.5 s (TCP and UDP reliable),"

@@ -5,8 +5,9 @@
 #                   a plain `make` runs this: it never installs anything
 #   deps.sh build   compiler, pkg-config, OpenSSL and libbsd headers, prove
 #                   (make deps, make test, make demo)
-#   deps.sh bench   the above, plus iperf3 (the loopback ceiling) and GNU
-#                   time (the client's peak RSS), both optional in the bench
+#   deps.sh bench   the above, plus iperf3 (the loopback ceiling), GNU
+#                   time (the client's peak RSS), nginx and curl (the
+#                   receive path's reference), all optional in the bench
 set -u
 need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -22,6 +23,8 @@ have_cmd openssl || need="$need openssl"
 if [ "${1:-build}" = bench ]; then
 	have_cmd iperf3 || need="$need iperf3"
 	[ -x /usr/bin/time ] || need="$need time"
+	have_cmd curl || need="$need curl"
+	have_cmd nginx || [ -x /usr/sbin/nginx ] || need="$need nginx-light"
 fi
 
 [ -z "$need" ] && exit 0
