@@ -12,12 +12,17 @@
 # one_value FILE COLUMN: the column's values, deduplicated.
 one_value() { tsv_col "$1" "$2" | sort -u | tr '\n' ' '; }
 
+# Big enough that a run's connections overlap (tens of ms each): a few ms
+# of scheduling between their starts then cannot put the aggregate below
+# the slowest connection, as it can with 1 MB transfers of 2 ms.
+head -c $((32 << 20)) /dev/urandom >"$CAT/big.bin"
+
 for proto in tcp udp; do
 	flag=()
 	[ "$proto" = udp ] && flag=(-u)
 	start_server "${flag[@]}" -p 6 -n 5
-	client_bg a$proto "${flag[@]}" -c 3 -y -f odd.bin -o "$T/a$proto-out" -L "$T/a$proto-logs"
-	client_bg b$proto "${flag[@]}" -c 2 -y -f odd.bin -o "$T/b$proto-out" -L "$T/b$proto-logs"
+	client_bg a$proto "${flag[@]}" -c 3 -y -f big.bin -o "$T/a$proto-out" -L "$T/a$proto-logs"
+	client_bg b$proto "${flag[@]}" -c 2 -y -f big.bin -o "$T/b$proto-out" -L "$T/b$proto-logs"
 	client_wait a$proto
 	rc=$CLIENT_RC
 	client_wait b$proto
