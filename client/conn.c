@@ -29,6 +29,7 @@
  * faster (page faults cost what the copy saved; prefaulted, 8% slower). */
 #define RECV_BUF (128u << 10)
 #define QUEUE_POLL_MS 500	/* a queued run asks again this often */
+#define VERDICT_MS 5000		/* the server's BYE after our DONE */
 
 /* Our lines are short and the server reads them; still, a server that
  * stops reading must not hold a connection's thread past -t. */
@@ -497,8 +498,10 @@ static void
 finish(struct conn *c, struct ft_reader *in)
 {
 	char line[FT_LINE_MAX + 1];
+	int64_t deadline = ft_deadline_ms(VERDICT_MS);
 
-	if (ft_read_line(in, line, ft_deadline_ms(5000), NULL) == FT_LINE_OK &&
+	udp_await_verdict(c, in, deadline);
+	if (ft_read_line(in, line, deadline, NULL) == FT_LINE_OK &&
 	    strcmp(line, "BYE ok") != 0) {
 		conn_fail(c, "the server reports: %s", line);
 		return;
@@ -582,6 +585,7 @@ out:
 	drop_copy(c);		/* failed, or cancelled before the start */
 	if (c->fd >= 0)
 		close(c->fd);
+	udp_close(c);
 	if (c->udp_fd >= 0)
 		close(c->udp_fd);
 	if (!settled)

@@ -43,12 +43,15 @@ struct store {
 
 struct client;
 
+struct udp_receiver;
+
 struct conn {
 	unsigned no;			/* K in ClienteK-Prueba-N */
 	struct client *cl;
 	pthread_t thread;
 	int fd;
 	int udp_fd;			/* UDP mode: where datagrams arrive */
+	struct udp_receiver *udp_rx;	/* ...and its state, until the end */
 	_Atomic int state;		/* enum conn_state */
 	_Atomic uint64_t bytes;		/* received so far */
 	_Atomic unsigned ahead;		/* C_QUEUED: runs before ours */
@@ -102,6 +105,12 @@ int udp_open(struct conn *c, uint32_t *rcvbuf);
  * failed (reason set). */
 int udp_receive(struct conn *c, struct ft_reader *in, int file,
     struct ft_sha256 *h);
+/* After DONE, until the verdict is readable on in (or the deadline):
+ * answers the server's FIN probes with the final report. */
+void udp_await_verdict(struct conn *c, struct ft_reader *in,
+    int64_t deadline);
+/* Frees the receiver's state (the socket is the connection's). */
+void udp_close(struct conn *c);
 
 /* store.c */
 int store_open(struct store *st, const char *dir, unsigned k, unsigned n,

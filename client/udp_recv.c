@@ -1,22 +1,30 @@
-/* udp_recv.c: receiving a file over UDP. Datagrams land at their offset
- * (runs of consecutive ones in one pwritev), duplicates and strangers
- * are counted and dropped, and the SHA-256 advances in file order: from
+/* udp_recv.c: receiving a file over UDP, driving common/ft_udp_rx (which
+ * decides what each datagram is, when to say hello and when to report).
+ * This file does the system calls: the socket, the reads (recvmmsg, a
+ * batch at a time), writing new datagrams at their offset (runs of
+ * consecutive ones in one pwritev) and the SHA-256 in file order: from
  * the datagram itself when it is the next one due (the common case),
  * from the file for data that arrived ahead of a gap.
  *
- * Every few datagrams (a few times per sender window) and when the
- * sender asks (FIN), the receiver sends a STATUS: how far the stream got
- * (max tx), how many transmissions arrived, and in reliable mode the
- * missing ranges. The time counted is first datagram to last datagram
- * received, by the kernel's receive timestamps (SO_TIMESTAMPNS): when
- * datagrams wait in the socket buffer, the time we read them is not when
- * they arrived. Waiting that ends a raw transfer is never counted. */
+ * The client speaks first: its hello, with the secret from the OK line,
+ * goes from this socket to the server's port until the first datagram
+ * arrives, so a NAT or a stateful firewall on the way has the mapping
+ * the data needs, and the server learns where to send. After the last
+ * datagram the receiver stays until the server's verdict, answering its
+ * FIN probes with the final report: the server counts a transfer ok only
+ * when the reports acknowledge every datagram.
+ *
+ * The time counted is first datagram to last datagram received, by the
+ * kernel's receive timestamps (SO_TIMESTAMPNS): when datagrams wait in
+ * the socket buffer, the time we read them is not when they arrived.
+ * Waiting that ends a raw transfer is never counted. */
 #include "ftclient.h"
 #include "ft_addr.h"
 #include "ft_dgram.h"
 #include "ft_hash.h"
 #include "ft_io.h"
 #include "ft_time.h"
+#include "ft_udp_rx.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -31,26 +39,15 @@
 
 #define BATCH_BYTES	(1u << 20)
 #define BATCH_MAX	64
-#define IDLE_STATUS_NS	(10 * 1000000LL)
-#define RAW_END_NS	(1000 * 1000000LL)	/* raw: silence that ends it */
 #define HASH_CHUNK	(1u << 20)
-#define STATUS_EVERY_MAX 16		/* datagrams between reports, at most */
 
-struct receiver {
+struct udp_receiver {
 	struct conn *c;
 	struct ft_reader *in;
 	int udp, file;
 	struct sockaddr_storage server;
-	uint64_t size;
-	unsigned dsize;
-	uint32_t total, xfer;
-	bool reliable, fin_seen;
-	uint8_t *have;
-	uint32_t unique, low, max_seq, max_tx, rx_count, hash_next;
-	uint64_t bytes;			/* unique payload bytes */
-	bool any_tx;
-	unsigned status_every, since_status;
-	int64_t last_status_ns, last_rx_ns;
+	struct ft_udp_rx m;		/* the decisions */
+	uint32_t hash_next;
 	struct ft_sha256 *h;
 	unsigned batch;
 	uint8_t *bufs, *scratch;
@@ -62,22 +59,16 @@ struct receiver {
 	int64_t wall_to_mono;		/* converts the kernel's stamps */
 };
 
-static bool
-have(const struct receiver *r, uint32_t q)
-{
-	return ft_bit_get(r->have, q);
-}
-
 /* Receive buffer i, one byte larger than a datagram to spot oversized
  * ones, and the payload in it. */
 static size_t
-slot_size(const struct receiver *r)
+slot_size(const struct udp_receiver *r)
 {
-	return r->dsize + FT_DG_HEADER + 1;
+	return r->m.conf.dsize + FT_DG_HEADER + 1;
 }
 
 static uint8_t *
-slot_at(const struct receiver *r, unsigned i)
+slot_at(const struct udp_receiver *r, unsigned i)
 {
 	return r->bufs + (size_t)i * slot_size(r);
 }
@@ -99,42 +90,22 @@ udp_open(struct conn *c, uint32_t *rcvbuf)
 			close(fd);
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, &blen);
+	/* A smaller buffer only slows the sender (its window follows it). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, &blen) < 0)
+		*rcvbuf = 0;
 	c->x.sockbuf_asked = (uint32_t)size;
 	c->x.sockbuf_got = *rcvbuf;
 	return fd;
 }
 
 static int
-receiver_init(struct receiver *r, struct conn *c, struct ft_reader *in,
-    int file, struct ft_sha256 *h)
+receiver_buffers(struct udp_receiver *r)
 {
-	socklen_t len = sizeof(r->server);
-	unsigned slot;
+	size_t slot = slot_size(r);
 
-	memset(r, 0, sizeof(*r));
-	r->c = c, r->in = in, r->udp = c->udp_fd, r->file = file, r->h = h;
-	r->size = c->offer.size;
-	r->dsize = c->offer.datagram;
-	r->xfer = c->offer.xfer;
-	r->reliable = c->offer.reliable;
-	r->total = ft_dg_count(r->size, r->dsize);
-	if (getpeername(c->fd, (struct sockaddr *)&r->server, &len) < 0)
-		return -1;
-	ft_addr_set_port(&r->server, (uint16_t)c->offer.udp_port);
-	/* Reports clock the sender: each lets out as many datagrams as it
-	 * acknowledges, so frequent ones keep bursts small enough for a
-	 * shaper's short queue. */
-	r->status_every = ft_dg_window(c->x.sockbuf_got, r->dsize) / 8;
-	if (r->status_every > STATUS_EVERY_MAX)
-		r->status_every = STATUS_EVERY_MAX;
-	if (r->status_every < 1)
-		r->status_every = 1;
-	slot = slot_size(r);
-	r->batch = BATCH_BYTES / slot;
+	r->batch = (unsigned)(BATCH_BYTES / slot);
 	r->batch = r->batch < 4 ? 4 : r->batch > BATCH_MAX ? BATCH_MAX : r->batch;
-	r->have = calloc(r->total / 8 + 1, 1);
 	r->bufs = malloc((size_t)r->batch * slot);
 	r->scratch = malloc(HASH_CHUNK);
 	r->msgs = calloc(r->batch, sizeof(*r->msgs));
@@ -143,18 +114,44 @@ receiver_init(struct receiver *r, struct conn *c, struct ft_reader *in,
 	r->from = calloc(r->batch, sizeof(*r->from));
 	r->batch_seq = calloc(r->batch, sizeof(*r->batch_seq));
 	r->ctl = calloc(r->batch, sizeof(*r->ctl));
-	struct timespec wall = ft_wall_now();
+	return r->bufs && r->scratch && r->msgs && r->iov && r->wiov &&
+	    r->from && r->batch_seq && r->ctl ? 0 : -1;
+}
+
+static int
+receiver_init(struct udp_receiver *r, struct conn *c, struct ft_reader *in,
+    int file, struct ft_sha256 *h)
+{
+	socklen_t len = sizeof(r->server);
+	struct ft_udp_rx_conf mc = { .size = c->offer.size,
+	    .dsize = c->offer.datagram, .xfer = c->offer.xfer,
+	    .secret = c->offer.secret, .reliable = c->offer.reliable,
+	    .rcvbuf = c->x.sockbuf_got,
+	    .silence_ns = (int64_t)c->cl->o.timeout_s * 1000000000LL,
+	    .silence_s = c->cl->o.timeout_s };
+	struct timespec wall;
+
+	r->c = c, r->in = in, r->udp = c->udp_fd, r->file = file, r->h = h;
+	if (getpeername(c->fd, (struct sockaddr *)&r->server, &len) < 0)
+		return -1;
+	ft_addr_set_port(&r->server, (uint16_t)c->offer.udp_port);
+	if (ft_udp_rx_init(&r->m, &mc, ft_mono_ns()) < 0 ||
+	    receiver_buffers(r) < 0)
+		return -1;
+	wall = ft_wall_now();
 	r->wall_to_mono = ft_mono_ns() - ((int64_t)wall.tv_sec * 1000000000 +
 	    wall.tv_nsec);
-	setsockopt(r->udp, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
-	return r->have && r->bufs && r->scratch && r->msgs && r->iov &&
-	    r->wiov && r->from && r->batch_seq && r->ctl ? 0 : -1;
+	/* Without stamps, arrival is when we read: the time counted grows
+	 * by the reading's delays, nothing worse. */
+	(void)setsockopt(r->udp, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 },
+	    sizeof(int));
+	return 0;
 }
 
 static void
-receiver_free(struct receiver *r)
+receiver_free(struct udp_receiver *r)
 {
-	free(r->have);
+	ft_udp_rx_free(&r->m);
 	free(r->bufs);
 	free(r->scratch);
 	free(r->msgs);
@@ -163,12 +160,13 @@ receiver_free(struct receiver *r)
 	free(r->from);
 	free(r->batch_seq);
 	free(r->ctl);
+	free(r);
 }
 
 /* When datagram i arrived, on the monotonic clock: the kernel's stamp
  * when there is one, else now. */
 static int64_t
-arrival_ns(const struct receiver *r, unsigned i)
+arrival_ns(const struct udp_receiver *r, unsigned i)
 {
 	struct msghdr *m = &r->msgs[i].msg_hdr;
 	struct cmsghdr *cm;
@@ -184,90 +182,61 @@ arrival_ns(const struct receiver *r, unsigned i)
 	return ft_mono_ns();
 }
 
-/* Missing ranges from the first gap up to what should have arrived. */
+/* Sends to the server's port; a lost report or hello is repeated by the
+ * rhythm, so a failure here (a full buffer) is not an error. */
 static void
-collect_ranges(struct receiver *r, struct ft_dg_status *st)
+send_to_server(struct udp_receiver *r, const uint8_t *buf, size_t n)
 {
-	uint32_t limit = r->fin_seen ? r->total : r->max_seq, q = r->low;
-
-	st->nranges = 0;
-	while (q < limit && st->nranges < FT_DG_MAX_RANGES) {
-		if (have(r, q)) {
-			q++;
-			continue;
-		}
-		uint32_t first = q;
-		while (q < limit && !have(r, q))
-			q++;
-		st->ranges[st->nranges++] = (struct ft_dg_range){ first, q - first };
-	}
+	(void)sendto(r->udp, buf, n, 0, (struct sockaddr *)&r->server,
+	    ft_addr_len(&r->server));
 }
 
 static void
-send_status(struct receiver *r)
+send_status(struct udp_receiver *r)
 {
 	struct ft_dg_status st;		/* per thread: one per connection */
 	uint8_t buf[FT_DG_STATUS_MAX];
-	size_t n;
 
-	st.max_tx = r->max_tx;
-	st.rx_count = r->rx_count;
-	st.unique = r->unique;
-	st.nranges = 0;
-	if (r->reliable)
-		collect_ranges(r, &st);
-	n = ft_dg_put_status(buf, r->xfer, &st);
-	sendto(r->udp, buf, n, 0, (struct sockaddr *)&r->server,
-	    ft_addr_len(&r->server));
-	r->since_status = 0;
-	r->last_status_ns = ft_mono_ns();
+	ft_udp_rx_status(&r->m, &st, ft_mono_ns());
+	send_to_server(r, buf, ft_dg_put_status(buf, r->m.conf.xfer, &st));
 }
 
-/* Checks one datagram; returns its seq for new DATA, else UINT32_MAX. */
-static uint32_t
-take_datagram(struct receiver *r, unsigned i, size_t n, int flags)
+static void
+send_hello(struct udp_receiver *r)
 {
-	uint8_t *buf = slot_at(r, i);
-	struct ft_dg_header h;
-	uint32_t total, tx;
+	uint8_t buf[FT_DG_HELLO_LEN];
 
-	if ((flags & MSG_TRUNC) || !ft_dg_same_peer(&r->from[i], &r->server) ||
-	    ft_dg_get_header(buf, n, &h) < 0 || h.xfer != r->xfer)
-		return r->c->x.dgrams_bad++, UINT32_MAX;
-	if (h.type == FT_DG_FIN && ft_dg_get_fin(buf, n, &total, &tx) == 0) {
-		/* Everything sent before the FIN has arrived or is lost. */
-		if (tx > 0 && (!r->any_tx || (int32_t)(tx - 1 - r->max_tx) > 0))
-			r->max_tx = tx - 1, r->any_tx = true;
-		if (h.flags & FT_DG_END)
-			r->fin_seen = true;
-		r->since_status = r->status_every;	/* answer at once */
+	send_to_server(r, buf, ft_dg_put_hello(buf, r->m.conf.xfer,
+	    r->m.conf.secret));
+}
+
+/* Datagram i of the batch, through the state machine: its seq when it
+ * is new data, else UINT32_MAX. Only the server's port is listened to. */
+static uint32_t
+take_datagram(struct udp_receiver *r, unsigned i)
+{
+	struct mmsghdr *m = &r->msgs[i];
+	uint32_t seq;
+	unsigned len;
+
+	if (!ft_dg_same_peer(&r->from[i], &r->server)) {
+		r->m.bad++;
 		return UINT32_MAX;
 	}
-	if (h.type != FT_DG_DATA || h.seq >= r->total ||
-	    h.len != ft_dg_len(r->size, r->dsize, h.seq))
-		return r->c->x.dgrams_bad++, UINT32_MAX;
-	r->rx_count++;
-	r->since_status++;
-	if (!r->any_tx || (int32_t)(h.tx - r->max_tx) > 0)
-		r->max_tx = h.tx, r->any_tx = true;
-	if (have(r, h.seq))
-		return r->c->x.dgrams_dup++, UINT32_MAX;
-	ft_bit_set(r->have, h.seq, true);
-	r->unique++;
-	r->bytes += h.len;
-	if (!(h.flags & FT_DG_RESENT) && h.seq + 1 > r->max_seq)
-		r->max_seq = h.seq + 1;
-	r->c->x.wire_bytes += n + FT_DG_WIRE_OVERHEAD(r->server.ss_family);
-	r->last_rx_ns = arrival_ns(r, i);
-	if (r->c->first_ns == 0 || r->last_rx_ns < r->c->first_ns)
-		r->c->first_ns = r->last_rx_ns;
-	return h.seq;
+	if (ft_udp_rx_datagram(&r->m, slot_at(r, i), m->msg_len,
+	    (m->msg_hdr.msg_flags & MSG_TRUNC) != 0, arrival_ns(r, i), &seq,
+	    &len) != FT_RX_NEW)
+		return UINT32_MAX;
+	r->c->x.wire_bytes += m->msg_len +
+	    FT_DG_WIRE_OVERHEAD(r->server.ss_family);
+	r->c->first_ns = r->m.first_rx_ns;	/* for the live view */
+	return seq;
 }
 
 /* After a short pwritev (rare: a signal, a full disk), the run again one
  * datagram at a time, so the error, if any, is the real one. */
 static int
-write_each(struct receiver *r, unsigned k, off_t off)
+write_each(struct udp_receiver *r, unsigned k, off_t off)
 {
 	unsigned j;
 
@@ -280,26 +249,34 @@ write_each(struct receiver *r, unsigned k, off_t off)
 	return 0;
 }
 
+static unsigned
+payload_len(const struct udp_receiver *r, uint32_t seq)
+{
+	return ft_dg_len(r->m.conf.size, r->m.conf.dsize, seq);
+}
+
 /* Writes the batch's new datagrams, one pwritev per consecutive run. */
 static int
-write_batch(struct receiver *r, unsigned n)
+write_batch(struct udp_receiver *r, unsigned n)
 {
 	unsigned i = 0, k;
+	size_t want;
+	off_t off;
 
 	while (i < n) {
 		if (r->batch_seq[i] == UINT32_MAX) {
 			i++;
 			continue;
 		}
-		for (k = 0; i + k < n && r->batch_seq[i + k] == r->batch_seq[i] + k; k++)
-			r->wiov[k] = (struct iovec){ slot_at(r, i + k) + FT_DG_HEADER,
-			    ft_dg_len(r->size, r->dsize, r->batch_seq[i + k]) };
-		off_t off = (off_t)r->batch_seq[i] * r->dsize;
-		size_t want = 0;
-		for (unsigned j = 0; j < k; j++)
-			want += r->wiov[j].iov_len;
-		ssize_t w = pwritev(r->file, r->wiov, (int)k, off);
-		if (w != (ssize_t)want && write_each(r, k, off) < 0)
+		for (k = 0, want = 0; i + k < n &&
+		    r->batch_seq[i + k] == r->batch_seq[i] + k; k++) {
+			r->wiov[k] = (struct iovec){ slot_at(r, i + k) +
+			    FT_DG_HEADER, payload_len(r, r->batch_seq[i + k]) };
+			want += r->wiov[k].iov_len;
+		}
+		off = (off_t)r->batch_seq[i] * r->m.conf.dsize;
+		if (pwritev(r->file, r->wiov, (int)k, off) != (ssize_t)want &&
+		    write_each(r, k, off) < 0)
 			return -1;
 		i += k;
 	}
@@ -309,24 +286,28 @@ write_batch(struct receiver *r, unsigned n)
 /* Hashes in file order: from the batch while it is the next data due,
  * then from the file for data that had arrived ahead of a gap. */
 static int
-hash_forward(struct receiver *r, unsigned n)
+hash_forward(struct udp_receiver *r, unsigned n)
 {
+	uint64_t size = r->m.conf.size, dsize = r->m.conf.dsize, off, len;
+	uint32_t total = r->m.total, q, k;
 	unsigned i;
 
+	if (r->h == NULL)
+		return 0;	/* the verdict's wait: the hash is final */
 	for (i = 0; i < n; i++)
 		if (r->batch_seq[i] == r->hash_next) {
 			ft_sha256_update(r->h, slot_at(r, i) + FT_DG_HEADER,
-			    ft_dg_len(r->size, r->dsize, r->hash_next));
+			    payload_len(r, r->hash_next));
 			r->hash_next++;
 		}
-	while (r->hash_next < r->total && have(r, r->hash_next)) {
-		uint32_t q = r->hash_next, k = 0;
-		while (q + k < r->total && have(r, q + k) &&
-		    (uint64_t)(k + 1) * r->dsize <= HASH_CHUNK)
-			k++;
-		uint64_t off = (uint64_t)q * r->dsize, len = (uint64_t)k * r->dsize;
-		if (off + len > r->size)
-			len = r->size - off;
+	while (r->hash_next < total && ft_udp_rx_have(&r->m, r->hash_next)) {
+		q = r->hash_next;
+		for (k = 0; q + k < total && ft_udp_rx_have(&r->m, q + k) &&
+		    (uint64_t)(k + 1) * dsize <= HASH_CHUNK; k++)
+			;
+		off = (uint64_t)q * dsize, len = (uint64_t)k * dsize;
+		if (off + len > size)
+			len = size - off;
 		if (ft_pread_all(r->file, r->scratch, len, (off_t)off) < 0)
 			return -1;
 		ft_sha256_update(r->h, r->scratch, len);
@@ -335,8 +316,10 @@ hash_forward(struct receiver *r, unsigned n)
 	return 0;
 }
 
+/* One recvmmsg: n datagrams taken (0: none waiting), -2 when writing or
+ * hashing failed. */
 static int
-read_batch(struct receiver *r)
+read_batch(struct udp_receiver *r)
 {
 	unsigned i;
 	int n;
@@ -350,27 +333,23 @@ read_batch(struct receiver *r)
 	}
 	n = recvmmsg(r->udp, r->msgs, r->batch, MSG_DONTWAIT, NULL);
 	if (n <= 0)
-		return n;
+		return 0;
 	for (i = 0; i < (unsigned)n; i++)
-		r->batch_seq[i] = take_datagram(r, i, r->msgs[i].msg_len,
-		    r->msgs[i].msg_hdr.msg_flags);
-	while (r->low < r->total && have(r, r->low))
-		r->low++;
+		r->batch_seq[i] = take_datagram(r, i);
 	if (write_batch(r, (unsigned)n) < 0 || hash_forward(r, (unsigned)n) < 0)
 		return -2;
-	r->c->x.bytes = r->bytes;
-	atomic_store_explicit(&r->c->bytes, r->bytes, memory_order_relaxed);
+	r->c->x.bytes = r->m.bytes;
+	atomic_store_explicit(&r->c->bytes, r->m.bytes, memory_order_relaxed);
 	/* Report every few datagrams, and whenever the socket is drained:
 	 * a small window must not wait for the idle timer to be clocked. */
-	if (r->since_status >= r->status_every ||
-	    ((unsigned)n < r->batch && r->since_status > 0))
+	if (ft_udp_rx_status_due(&r->m, (unsigned)n < r->batch, ft_mono_ns()))
 		send_status(r);
 	return n;
 }
 
 /* During the transfer the control connection only speaks up to fail. */
 static int
-check_control(struct receiver *r)
+check_control(struct udp_receiver *r)
 {
 	char line[FT_LINE_MAX + 1];
 	const char *msg;
@@ -388,84 +367,117 @@ check_control(struct receiver *r)
 	return -1;
 }
 
-static bool
-finished(const struct receiver *r)
-{
-	return r->unique == r->total || (!r->reliable && r->fin_seen);
-}
-
-/* Waits for datagrams; -1 when the transfer must end in failure. */
+/* Hello or report when due, then waits for datagrams or the control
+ * connection; -1 when the transfer must end in failure. */
 static int
-wait_more(struct receiver *r, int64_t started_ns)
+wait_more(struct udp_receiver *r)
 {
 	struct pollfd p[2] = { { .fd = r->udp, .events = POLLIN },
 	    { .fd = r->c->fd, .events = POLLIN } };
-	int64_t now = ft_mono_ns(), quiet;
-	int timeout_s = r->c->cl->o.timeout_s;
+	int64_t now = ft_mono_ns(), wait;
 
-	if (r->reliable && now - r->last_status_ns >= IDLE_STATUS_NS)
+	if (ft_udp_rx_hello_due(&r->m, now))
+		send_hello(r);
+	else if (ft_udp_rx_status_due(&r->m, true, now))
 		send_status(r);
-	if (poll(p, 2, (int)(IDLE_STATUS_NS / 1000000)) > 0 && p[1].revents &&
+	wait = ft_udp_rx_wait_ns(&r->m, now);
+	if (poll(p, 2, (int)((wait + 999999) / 1000000)) > 0 && p[1].revents &&
 	    check_control(r) < 0)
 		return -1;
-	now = ft_mono_ns();
-	quiet = now - (r->last_rx_ns ? r->last_rx_ns : started_ns);
-	if (!r->reliable && r->last_rx_ns && quiet > RAW_END_NS)
-		r->fin_seen = true;	/* the end-of-pass FIN was lost */
-	if (quiet > (int64_t)timeout_s * 1000000000LL) {
-		conn_fail(r->c, "no data from the server for %d s (%llu of %llu "
-		    "bytes)", timeout_s, (unsigned long long)r->bytes,
-		    (unsigned long long)r->size);
+	ft_udp_rx_tick(&r->m, ft_mono_ns());
+	if (r->m.phase == FT_RX_FAILED) {
+		conn_fail(r->c, "%s", r->m.reason);
 		return -1;
 	}
 	return 0;
 }
 
 static void
-final_counts(struct receiver *r)
+final_counts(struct udp_receiver *r)
 {
 	struct ft_xfer *x = &r->c->x;
 
-	x->dgrams = r->unique;
-	x->dgram_size = r->dsize;
-	x->dgrams_lost = r->reliable ? (r->any_tx ? r->max_tx + 1 - r->rx_count :
-	    0) : r->total - r->unique;
-	r->c->end_ns = r->last_rx_ns;	/* last datagram, not the wait */
+	x->dgrams = r->m.unique;
+	x->dgram_size = r->m.conf.dsize;
+	x->dgrams_lost = ft_udp_rx_lost(&r->m);
+	x->dgrams_dup = r->m.dups;
+	x->dgrams_bad = r->m.bad;
+	r->c->first_ns = r->m.first_rx_ns;
+	r->c->end_ns = r->m.last_rx_ns;	/* last datagram, not the wait */
+}
+
+static int
+receive_all(struct udp_receiver *r)
+{
+	int n;
+
+	while (r->m.phase == FT_RX_HELLO || r->m.phase == FT_RX_RECEIVING) {
+		n = read_batch(r);
+		if (n == -2) {
+			conn_fail(r->c, "writing the file: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0 && wait_more(r) < 0)
+			return -1;
+	}
+	send_status(r);		/* tells the sender where we ended */
+	final_counts(r);
+	if (r->m.unique < r->m.total) {
+		conn_fail(r->c, "lost %u of %u datagrams (%.2f%%)",
+		    r->m.total - r->m.unique, r->m.total,
+		    100.0 * (r->m.total - r->m.unique) / r->m.total);
+		return 1;
+	}
+	return 0;
 }
 
 int
 udp_receive(struct conn *c, struct ft_reader *in, int file,
     struct ft_sha256 *h)
 {
-	struct receiver r;
-	int64_t started = ft_mono_ns();
-	int n, rc = -1;
+	struct udp_receiver *r = calloc(1, sizeof(*r));
+	int rc;
 
-	if (receiver_init(&r, c, in, file, h) < 0) {
+	if (r == NULL || receiver_init(r, c, in, file, h) < 0) {
+		if (r != NULL)
+			receiver_free(r);
 		conn_fail(c, "out of memory");
-		goto out;
+		return -1;
 	}
-	while (!finished(&r)) {
-		n = read_batch(&r);
-		if (n == -2) {
-			conn_fail(c, "writing the file: %s", strerror(errno));
-			goto out;
-		}
-		if (n <= 0 && wait_more(&r, started) < 0)
-			goto out;
-	}
-	send_status(&r);	/* tells the sender where we ended */
-	final_counts(&r);
-	if (r.unique < r.total) {
-		conn_fail(c, "lost %u of %u datagrams (%.2f%%)",
-		    r.total - r.unique, r.total,
-		    100.0 * (r.total - r.unique) / r.total);
-		rc = 1;
-	} else
-		rc = 0;
-out:
+	c->udp_rx = r;
+	rc = receive_all(r);
 	if (rc < 0)
-		final_counts(&r);
-	receiver_free(&r);
+		final_counts(r);
 	return rc;
+}
+
+/* After DONE: until the control connection has the verdict (or the
+ * deadline), answers the server's FIN probes with the final report, in
+ * case the last one was lost. */
+void
+udp_await_verdict(struct conn *c, struct ft_reader *in, int64_t deadline)
+{
+	struct udp_receiver *r = c->udp_rx;
+	struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
+	    { .fd = c->udp_fd, .events = POLLIN } };
+	int64_t now;
+
+	if (r == NULL)
+		return;
+	r->h = NULL;
+	while (in->len == 0 && (now = ft_mono_ns()) < deadline) {
+		int ms = (int)((deadline - now) / 1000000) + 1;
+		if (poll(p, 2, ms) <= 0 || p[0].revents)
+			return;
+		if (read_batch(r) < 0)
+			return;
+	}
+}
+
+void
+udp_close(struct conn *c)
+{
+	if (c->udp_rx != NULL)
+		receiver_free(c->udp_rx);
+	c->udp_rx = NULL;
 }

@@ -23,6 +23,19 @@ get32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
 void
 ft_dg_put_header(uint8_t *buf, const struct ft_dg_header *h)
 {
@@ -47,7 +60,7 @@ ft_dg_get_header(const uint8_t *buf, size_t n, struct ft_dg_header *h)
 	h->xfer = get32(buf + 8);
 	h->seq = get32(buf + 12);
 	h->tx = get32(buf + 16);
-	if (h->type < FT_DG_DATA || h->type > FT_DG_STATUS)
+	if (h->type < FT_DG_DATA || h->type > FT_DG_HELLO)
 		return -1;
 	return (size_t)h->len + FT_DG_HEADER == n ? 0 : -1;
 }
@@ -98,16 +111,18 @@ ft_dg_put_status(uint8_t *buf, uint32_t xfer, const struct ft_dg_status *st)
 	    st->nranges, i;
 	uint8_t *p = buf + FT_DG_HEADER;
 	struct ft_dg_header h = { .type = FT_DG_STATUS, .xfer = xfer,
-	    .len = (uint16_t)(16 + 8 * n) };
+	    .len = (uint16_t)(FT_DG_STATUS_FIXED + 8 * n) };
 
 	ft_dg_put_header(buf, &h);
-	put32(p, st->max_tx);
-	put32(p + 4, st->rx_count);
-	put32(p + 8, st->unique);
-	put32(p + 12, n);
+	put64(p, st->secret);
+	put32(p + 8, st->max_tx);
+	put32(p + 12, st->rx_count);
+	put32(p + 16, st->unique);
+	put32(p + 20, n);
+	p += FT_DG_STATUS_FIXED;
 	for (i = 0; i < n; i++) {
-		put32(p + 16 + 8 * i, st->ranges[i].first);
-		put32(p + 20 + 8 * i, st->ranges[i].count);
+		put32(p + 8 * i, st->ranges[i].first);
+		put32(p + 4 + 8 * i, st->ranges[i].count);
 	}
 	return FT_DG_HEADER + h.len;
 }
@@ -118,19 +133,40 @@ ft_dg_get_status(const uint8_t *buf, size_t n, struct ft_dg_status *st)
 	const uint8_t *p = buf + FT_DG_HEADER;
 	uint32_t i;
 
-	if (n < FT_DG_HEADER + 16)
+	if (n < FT_DG_HEADER + FT_DG_STATUS_FIXED)
 		return -1;
-	st->max_tx = get32(p);
-	st->rx_count = get32(p + 4);
-	st->unique = get32(p + 8);
-	st->nranges = get32(p + 12);
-	if (st->nranges > FT_DG_MAX_RANGES ||
-	    n != FT_DG_HEADER + 16 + 8 * (size_t)st->nranges)
+	st->secret = get64(p);
+	st->max_tx = get32(p + 8);
+	st->rx_count = get32(p + 12);
+	st->unique = get32(p + 16);
+	st->nranges = get32(p + 20);
+	if (st->nranges > FT_DG_MAX_RANGES || n != FT_DG_HEADER +
+	    FT_DG_STATUS_FIXED + 8 * (size_t)st->nranges)
 		return -1;
+	p += FT_DG_STATUS_FIXED;
 	for (i = 0; i < st->nranges; i++) {
-		st->ranges[i].first = get32(p + 16 + 8 * i);
-		st->ranges[i].count = get32(p + 20 + 8 * i);
+		st->ranges[i].first = get32(p + 8 * i);
+		st->ranges[i].count = get32(p + 4 + 8 * i);
 	}
+	return 0;
+}
+
+size_t
+ft_dg_put_hello(uint8_t *buf, uint32_t xfer, uint64_t secret)
+{
+	struct ft_dg_header h = { .type = FT_DG_HELLO, .len = 8, .xfer = xfer };
+
+	ft_dg_put_header(buf, &h);
+	put64(buf + FT_DG_HEADER, secret);
+	return FT_DG_HELLO_LEN;
+}
+
+int
+ft_dg_get_hello(const uint8_t *buf, size_t n, uint64_t *secret)
+{
+	if (n != FT_DG_HELLO_LEN)
+		return -1;
+	*secret = get64(buf + FT_DG_HEADER);
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /* ft_dgram.h: the UDP datagrams of a transfer, their layout and checks.
  *
  * Every datagram starts with a 20-byte header, all fields big-endian:
- *   0  u32 magic   "FTD1"
- *   4  u8  type    DATA, FIN (sender) or STATUS (receiver)
+ *   0  u32 magic   "FTD2"
+ *   4  u8  type    DATA, FIN (sender), STATUS or HELLO (receiver)
  *   5  u8  flags   DATA: FT_DG_RESENT on a repair
  *   6  u16 len     payload bytes after the header
  *   8  u32 xfer    transfer id, from the OK line; others are ignored
@@ -15,9 +15,15 @@
  * a STATUS at once; with FT_DG_END it also says the pass is over. As it
  * follows the data, its tx tells the receiver that every transmission
  * before it has arrived or is lost, so a lost window cannot stall.
- * STATUS payload: u32 max_tx seen, u32 transmissions received, u32
- * unique datagrams received, u32 n, then n ranges (u32 first, u32 count)
- * of missing datagrams, at most FT_DG_MAX_RANGES. */
+ * STATUS payload: u64 secret, u32 max_tx seen, u32 transmissions
+ * received, u32 unique datagrams received, u32 n, then n ranges (u32
+ * first, u32 count) of missing datagrams, at most FT_DG_MAX_RANGES.
+ * HELLO payload: u64 secret. The receiver speaks first: its HELLO, from
+ * the socket the data must reach, tells the sender where to send (the
+ * address a NAT or a firewall shows for it, which has a mapping or state
+ * for the answer) and proves, with the secret given on the control
+ * connection (OK's secret=, 64 random bits per transfer), that it is the
+ * client; so does every STATUS. */
 #ifndef FT_DGRAM_H
 #define FT_DGRAM_H
 
@@ -25,16 +31,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FT_DG_MAGIC	0x46544431u	/* "FTD1" */
+#define FT_DG_MAGIC	0x46544432u	/* "FTD2" */
 #define FT_DG_HEADER	20
 #define FT_DG_UDP_MAX	65507		/* largest UDP payload over IPv4 */
 #define FT_DG_MIN	512
 #define FT_DG_MAX	(FT_DG_UDP_MAX - FT_DG_HEADER)
 #define FT_DG_AUTO_MAX	32768	/* README: "Choosing the datagram size" */
 #define FT_DG_STATUS_MAX 1200		/* STATUS stays unfragmented */
-#define FT_DG_MAX_RANGES ((FT_DG_STATUS_MAX - FT_DG_HEADER - 16) / 8)
+#define FT_DG_STATUS_FIXED 24	/* secret, max_tx, rx_count, unique, n */
+#define FT_DG_MAX_RANGES ((FT_DG_STATUS_MAX - FT_DG_HEADER - \
+    FT_DG_STATUS_FIXED) / 8)
+#define FT_DG_HELLO_LEN (FT_DG_HEADER + 8)
 
-enum ft_dg_type { FT_DG_DATA = 1, FT_DG_FIN = 2, FT_DG_STATUS = 3 };
+enum ft_dg_type { FT_DG_DATA = 1, FT_DG_FIN = 2, FT_DG_STATUS = 3,
+    FT_DG_HELLO = 4 };
 #define FT_DG_RESENT 1		/* DATA: a repair */
 #define FT_DG_END 2		/* FIN: the pass is over (else only a probe) */
 
@@ -49,6 +59,7 @@ struct ft_dg_range {
 };
 
 struct ft_dg_status {
+	uint64_t secret;
 	uint32_t max_tx, rx_count, unique, nranges;
 	struct ft_dg_range ranges[FT_DG_MAX_RANGES];
 };
@@ -69,6 +80,8 @@ int ft_dg_get_fin(const uint8_t *buf, size_t n, uint32_t *total,
 size_t ft_dg_put_status(uint8_t *buf, uint32_t xfer,
     const struct ft_dg_status *st);
 int ft_dg_get_status(const uint8_t *buf, size_t n, struct ft_dg_status *st);
+size_t ft_dg_put_hello(uint8_t *buf, uint32_t xfer, uint64_t secret);
+int ft_dg_get_hello(const uint8_t *buf, size_t n, uint64_t *secret);
 
 /* One bit per datagram: which have arrived, which need a repair. */
 static inline bool

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define SENDFILE_CHUNK (1u << 20)	/* progress is published per chunk */
+#define QUEUE_FULL_PAUSE_NS 100000	/* 0.1 ms: a full device queue drains */
 
 static bool
 deadline_passed(int64_t deadline_ns)
@@ -243,20 +244,28 @@ ft_sendfile_all(int sock, int file, uint64_t size, int64_t deadline_ns,
 }
 
 int
-ft_sendmmsg_all(int fd, struct mmsghdr *msgs, unsigned n)
+ft_sendmmsg_all(int fd, struct mmsghdr *msgs, unsigned n,
+    int64_t deadline_ns)
 {
+	const struct timespec pause = { 0, QUEUE_FULL_PAUSE_NS };
 	unsigned i;
 	int sent;
 
 	for (i = 0; i < n; i += (unsigned)sent) {
 		sent = sendmmsg(fd, msgs + i, n - i, 0);
-		if (sent < 0 && (errno == EINTR || errno == ENOBUFS ||
-		    errno == EAGAIN)) {
-			sent = 0;	/* the local queue is full: try again */
+		if (sent >= 0)
 			continue;
-		}
-		if (sent < 0)
+		if (errno != EINTR && errno != ENOBUFS && errno != EAGAIN)
 			return -1;
+		if (ft_mono_ns() >= deadline_ns) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* The device's queue is full (ENOBUFS): poll cannot say when
+		 * it drains, so a short pause instead of spinning. */
+		if (errno != EINTR)
+			(void)nanosleep(&pause, NULL);
+		sent = 0;
 	}
 	return 0;
 }

@@ -77,9 +77,11 @@ int ft_sendfile_all(int sock, int file, uint64_t size, int64_t deadline_ns,
     int64_t stall_ns, volatile uint64_t *sent);
 
 /* sendmmsg(2) of all n datagrams: a full local queue (ENOBUFS, EAGAIN)
- * is waited out by trying again. 0, or -1 with errno. */
+ * is waited out, a little at a time, until the deadline. 0, or -1 with
+ * errno (ETIMEDOUT at the deadline). */
 struct mmsghdr;
-int ft_sendmmsg_all(int fd, struct mmsghdr *msgs, unsigned n);
+int ft_sendmmsg_all(int fd, struct mmsghdr *msgs, unsigned n,
+    int64_t deadline_ns);
 
 /* write(2)/pwrite(2) until done. Returns 0 or -1 with errno. */
 int ft_write_all(int fd, const void *buf, size_t len);

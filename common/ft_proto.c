@@ -224,6 +224,10 @@ parse_offer_field(const char *tok, struct ft_offer *o)
 		if (strlen(v) != 8 || parse_u64(v, 16, UINT32_MAX, &n) < 0)
 			return -1;
 		o->xfer = (uint32_t)n;
+	} else if ((v = value_of(tok, "secret")) != NULL) {
+		if (strlen(v) != 16 || parse_u64(v, 16, UINT64_MAX, &n) < 0)
+			return -1;
+		o->secret = n;
 	} else if ((v = value_of(tok, "datagram")) != NULL) {
 		if (parse_u64(v, 10, 65535, &n) < 0)
 			return -1;

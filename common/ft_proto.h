@@ -58,6 +58,7 @@ struct ft_offer {
 	/* UDP only (0 over TCP): */
 	unsigned udp_port;		/* the worker's port */
 	uint32_t xfer;			/* transfer id carried by datagrams */
+	uint64_t secret;		/* proves HELLO and STATUS are ours */
 	unsigned datagram;		/* payload bytes per datagram */
 	bool reliable;			/* mode=reliable (else raw) */
 };

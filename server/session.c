@@ -49,6 +49,7 @@ struct session {
 	bool cut_under_pressure;	/* silent while the pool was exhausted */
 	unsigned udp_port;		/* UDP: the client's, from READY */
 	uint32_t rcvbuf, xfer;
+	uint64_t secret;		/* UDP: proves the client's datagrams */
 	unsigned dsize;			/* UDP: payload bytes per datagram */
 	struct ft_reader in;
 	struct ft_slot *slot;
@@ -194,20 +195,6 @@ await_start(struct session *c, const struct sched_seat *seat,
 	return 0;
 }
 
-/* The client's UDP address: its TCP address with the port from READY. */
-static int
-udp_addresses(struct session *c, struct xfer_job *job)
-{
-	socklen_t len = sizeof(job->local);
-
-	if (getsockname(c->fd, (struct sockaddr *)&job->local, &len) < 0)
-		return -1;
-	job->peerlen = sizeof(job->peer);
-	if (getpeername(c->fd, (struct sockaddr *)&job->peer, &job->peerlen) < 0)
-		return -1;
-	ft_addr_set_port(&job->peer, (uint16_t)c->udp_port);
-	return 0;
-}
 
 /* Timing rule over TCP: first byte sent to the receipt of the DONE. */
 static void
@@ -218,7 +205,7 @@ transfer_tcp(struct session *c, const struct xfer_job *job,
 
 	if (xfer_tcp_send(job, x, &first_ns) == 0) {
 		set_state(c, FT_SLOT_CONFIRMING);
-		xfer_confirm(job, x->bytes, x);
+		xfer_confirm(job, x->bytes, x->bytes, x);
 	}
 	x->ns = ft_mono_ns() - first_ns;
 }
@@ -233,6 +220,7 @@ transfer(struct session *c, const struct served_file *f,
 	    .deadline_ns = ft_deadline_ms(conf->transfer_timeout_s * 1000),
 	    .limit_s = conf->transfer_timeout_s, .stall_s = conf->io_timeout_s,
 	    .progress = &c->slot->bytes, .stop = c->w->stop };
+	uint64_t acked;
 
 	set_state(c, FT_SLOT_SENDING);
 	if (conf->proto == FT_TCP) {
@@ -248,11 +236,14 @@ transfer(struct session *c, const struct served_file *f,
 	job.xfer = c->xfer;
 	job.reliable = conf->reliable;
 	job.peer_rcvbuf = c->rcvbuf;
-	if (udp_addresses(c, &job) < 0)
-		ft_set_reason(x, "the client's address: %s", strerror(errno));
-	else if (xfer_udp_send(&job, x) == 0) {
+	job.secret = c->secret;
+	/* Our address as the client reached it: the datagrams' source. */
+	if (getsockname(c->fd, (struct sockaddr *)&job.local,
+	    &(socklen_t){ sizeof(job.local) }) < 0)
+		ft_set_reason(x, "our address: %s", strerror(errno));
+	else if (xfer_udp_send(&job, x, &acked) == 0) {
 		set_state(c, FT_SLOT_CONFIRMING);
-		xfer_confirm(&job, x->bytes, x);
+		xfer_confirm(&job, x->bytes, acked, x);
 	}
 }
 
@@ -301,9 +292,13 @@ udp_offer(struct session *c, char *buf, size_t len)
 	if (c->w->conf->proto != FT_UDP)
 		return;
 	c->xfer = arc4random();
+	/* 64 random bits, not the id: off the path, nobody can forge the
+	 * client's hello or reports without them. */
+	arc4random_buf(&c->secret, sizeof(c->secret));
 	c->dsize = datagram_for(c);
-	snprintf(buf, len, " udp_port=%u xfer=%08x datagram=%u mode=%s",
-	    c->w->socks->bound_port + c->w->slot + 1, c->xfer, c->dsize,
+	snprintf(buf, len, " udp_port=%u xfer=%08x secret=%016llx datagram=%u "
+	    "mode=%s", c->w->socks->bound_port + c->w->slot + 1, c->xfer,
+	    (unsigned long long)c->secret, c->dsize,
 	    c->w->conf->reliable ? "reliable" : "raw");
 }
 

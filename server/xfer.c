@@ -30,7 +30,8 @@ xfer_send_data_line(const struct xfer_job *job, struct ft_xfer *x)
 }
 
 int
-xfer_confirm(const struct xfer_job *job, uint64_t sent, struct ft_xfer *x)
+xfer_confirm(const struct xfer_job *job, uint64_t sent, uint64_t acked,
+    struct ft_xfer *x)
 {
 	const struct served_file *f = job->file;
 	char line[FT_LINE_MAX + 1];
@@ -54,9 +55,17 @@ xfer_confirm(const struct xfer_job *job, uint64_t sent, struct ft_xfer *x)
 		ft_send_line(job->tcp_fd, xfer_next_deadline(job), "BYE mismatch\n");
 		return -1;
 	}
-	if (req.bytes != f->size || sent != f->size)
+	if (sent != f->size)
+		ft_set_reason(x, "the client confirmed after %llu of %llu bytes "
+		    "were sent", (unsigned long long)sent,
+		    (unsigned long long)f->size);
+	else if (req.bytes != f->size)
 		ft_set_reason(x, "the client received %llu of %llu bytes",
 		    (unsigned long long)req.bytes, (unsigned long long)f->size);
+	else if (acked != f->size)
+		ft_set_reason(x, "the client's reports acknowledge %llu of %llu "
+		    "bytes", (unsigned long long)acked,
+		    (unsigned long long)f->size);
 	else if (strcmp(req.sha256, f->sha256) != 0)
 		ft_set_reason(x, "the client's SHA-256 differs");
 	else

@@ -51,7 +51,7 @@ raw_open
 like "$GREETING" '^FT/1 ftserver [^ ]+ udp workers=2$' "greeting: FT/1 ... udp workers=2"
 raw_send "GET 64k.bin group=1 proto=udp"
 raw_read offer
-like "$offer" "^OK member=1 group=1 file=64k\\.bin size=65536 sha256=$(sha_of "$CAT/64k.bin") udp_port=($((PORT + 1))|$((PORT + 2))) xfer=[0-9a-f]{8} datagram=512 mode=raw test=[0-9]+\$" \
+like "$offer" "^OK member=1 group=1 file=64k\\.bin size=65536 sha256=$(sha_of "$CAT/64k.bin") udp_port=($((PORT + 1))|$((PORT + 2))) xfer=[0-9a-f]{8} secret=[0-9a-f]{16} datagram=512 mode=raw test=[0-9]+\$" \
     "OK line: udp_port=PORT+k xfer=8hex datagram=512 mode=raw"
 raw_send "READY"
 raw_read reply

@@ -11,12 +11,16 @@
 #       between rounds), until STOPFILE exists or SECONDS have passed;
 #       prints "round 1 sent" once the first round is out, then "rounds R".
 #   client HOST PORT NAME OUT [garbage] [lie] [skip=A,B...] [vanish=K]
-#          [exit] [hold=S] [deadline=S]
+#          [exit] [hold=S] [deadline=S] [rcvbuf=N] [greedy=N]
+#          [forge_report] [early_done] [port=P] [nohello]
 #       One UDP transfer of catalogue file NAME as a minimal receiver:
-#       GET, READY udp_port=..., DATA datagrams (a STATUS after each,
-#       with the missing ranges in reliable mode), then DONE with the
-#       SHA-256 of what arrived, written to OUT. Prints "offer ...",
-#       "bye ...". Options:
+#       GET, READY udp_port=... rcvbuf=65536, a HELLO with OK's secret
+#       every 0.1 s until the first datagram, DATA datagrams (a STATUS
+#       after each, with the missing ranges in reliable mode), then DONE
+#       with the SHA-256 of what arrived, written to OUT, answering FIN
+#       probes until the verdict. Prints "offer ...", "bye ...". A line
+#       from the server during the transfer (an ERR) ends it: prints
+#       "control LINE" and "reports N" (STATUS sent). Options:
 #         garbage   after the first datagram, sends the worker forged
 #                   datagrams (a stranger's STATUS, bad ones of its own);
 #                   prints "garbage N": how many the server must count
@@ -24,15 +28,31 @@
 #                   (right id) whose max tx is 1000000 past anything sent
 #         skip=A,B  ignores the first copy of these datagrams (as if lost)
 #         deadline=S  gives up (exit 1) when not done after S s (60)
+#         rcvbuf=N  READY announces this receive buffer
+#         greedy=N  every report (one per datagram, and every 1 ms of
+#                   silence) claims nothing arrived and asks for all
+#                   that was sent, in N ranges (at most 144)
+#         forge_report  after the first datagram, reports that nothing
+#                   arrived (rx 0) from a stranger's port without the
+#                   secret and from ours with a wrong one
+#         early_done  sends READY and DONE (size, offered SHA-256) in
+#                   one write, no hello; prints each line until BYE/ERR
+#         port=P    READY names port P (someone else's) instead of ours
+#         nohello   never sends the hello
 #         vanish=K  after K datagrams stops reading and answering UDP;
 #                   with "exit", exits at once (the TCP connection
 #                   closes too), else keeps TCP open until the server
 #                   closes it or S seconds (hold=S, default 10) pass;
-#                   prints "closed after T s" or "still open after S s"
+#                   prints "said ERR ..." (the server's last words, if
+#                   any), "closed after T s" or "still open after S s"
 #   server CATFILE MODE DSIZE [forge] [drop=A,B...] [dup=A,B...] [nofin]
 #       A fake ftserver for one ftclient connection: prints "port P",
-#       offers CATFILE (mode raw|reliable, DSIZE bytes per datagram),
-#       sends its datagrams to the client's UDP port, and reads DONE.
+#       offers CATFILE (mode raw|reliable, DSIZE bytes per datagram, a
+#       secret), waits for the client's HELLO (prints "hello from port
+#       P", "(READY's)" when it is READY's port), sends its datagrams
+#       there, and reads DONE.
+#         silent    sends nothing, counts the client's hellos with the
+#                   secret until it gives up; prints "hellos N"
 #         forge     first sends the client forged datagrams (strangers'
 #                   DATA and FIN, wrong id, truncated, oversized, offset
 #                   past the end...); prints "forged N"
@@ -57,8 +77,9 @@ $| = 1;
 $SIG{PIPE} = 'IGNORE';
 
 use constant {
-	MAGIC => 0x46544431, HDR => 20, DATA => 1, FIN => 2, STATUS => 3,
-	RESENT => 1, FIN_END => 2, MAX_RANGES => 145, UDP_MAX => 65507,
+	MAGIC => 0x46544432, HDR => 20, DATA => 1, FIN => 2, STATUS => 3,
+	HELLO => 4, RESENT => 1, FIN_END => 2, MAX_RANGES => 144,
+	UDP_MAX => 65507,
 };
 
 sub say { print @_, "\n" }
@@ -84,10 +105,16 @@ sub parse {
 }
 
 sub status_dg {
-	my ($xfer, $max_tx, $rx, $unique, @ranges) = @_;
+	my ($secret, $xfer, $max_tx, $rx, $unique, @ranges) = @_;
 	my $n = @ranges / 2;
-	return header(STATUS, 0, 16 + 8 * $n, $xfer, 0, 0) .
-	    pack('NNNN', $max_tx, $rx, $unique, $n) . pack('N*', @ranges);
+	return header(STATUS, 0, 24 + 8 * $n, $xfer, 0, 0) .
+	    pack('Q>NNNN', $secret, $max_tx, $rx, $unique, $n) .
+	    pack('N*', @ranges);
+}
+
+sub hello_dg {
+	my ($xfer, $secret) = @_;
+	return header(HELLO, 0, 8, $xfer, 0, 0) . pack('Q>', $secret);
 }
 
 sub fin_dg {
@@ -107,7 +134,7 @@ sub data_dg {
 # a made-up id. The largest go last (socket buffers take them all).
 sub garbage_for_server {
 	my ($xfer) = @_;
-	my $st = status_dg($xfer, 5, 6, 6);
+	my $st = status_dg(0, $xfer, 5, 6, 6);
 	return (
 	    [ 'empty datagram', '' ],
 	    [ 'one byte', 'x' ],
@@ -115,15 +142,17 @@ sub garbage_for_server {
 	    [ '19 bytes: a header cut short', substr($st, 0, 19) ],
 	    [ 'bad magic', 'FTD0' . substr($st, 4) ],
 	    [ 'type 0', header(0, 0, 0, $xfer, 0, 0) ],
-	    [ 'type 4', header(4, 0, 0, $xfer, 0, 0) ],
+	    [ 'HELLO without a secret', header(HELLO, 0, 0, $xfer, 0, 0) ],
+	    [ 'HELLO with a wrong transfer id', hello_dg($xfer, 42) ],
 	    [ 'type 255', header(255, 0, 0, $xfer, 0, 0) ],
 	    [ 'STATUS len longer than the datagram', substr($st, 0, HDR + 10) ],
 	    [ 'STATUS len shorter than the datagram',
-	      header(STATUS, 0, 0, $xfer, 0, 0) . pack('NNNN', 1, 1, 1, 0) ],
+	      header(STATUS, 0, 0, $xfer, 0, 0) . pack('Q>NNNN', 0, 1, 1, 1, 0) ],
 	    [ 'STATUS claiming 2 ranges, holding 1',
-	      header(STATUS, 0, 24, $xfer, 0, 0) . pack('NNNN NN', 1, 1, 1, 2, 0, 1) ],
+	      header(STATUS, 0, 32, $xfer, 0, 0) .
+	      pack('Q>NNNN NN', 0, 1, 1, 1, 2, 0, 1) ],
 	    [ 'STATUS with one range too many',
-	      status_dg($xfer, 1, 1, 1, (0, 1) x (MAX_RANGES + 1)) ],
+	      status_dg(0, $xfer, 1, 1, 1, (0, 1) x (MAX_RANGES + 1)) ],
 	    [ 'DATA sent to the sender', data_dg($xfer, 0, 0, 'z' x 100) ],
 	    [ 'FIN sent to the sender', fin_dg($xfer, 1, 1, 1) ],
 	    [ 'STATUS with a wrong transfer id', $st ],
@@ -217,21 +246,50 @@ sub client {
 	fail("refused: $offer") unless $offer =~ /^OK /;
 	my %o = $offer =~ /(\w+)=(\S+)/g;
 	my ($size, $d, $xfer) = ($o{size}, $o{datagram}, hex $o{xfer});
+	my $secret = do { no warnings 'portable'; hex($o{secret} // '0') };
 	my $reliable = $o{mode} eq 'reliable';
 	my $total = int(($size + $d - 1) / $d);
 	my $udp = udp_socket($tcp->sockhost) or fail("udp socket: $!");
 	my $server = sockaddr_in($o{udp_port}, inet_aton($tcp->peerhost));
-	# A small buffer announced: the sender's window is its smallest (8),
-	# so the transfer waits on our reports and lasts as long as we like.
-	write_line($tcp, 'READY udp_port=' . $udp->sockport . ' rcvbuf=65536');
+	# A small buffer announced by default: the sender's window is its
+	# smallest (8), so the transfer waits on our reports and lasts as
+	# long as we like.
+	my $ready = 'READY udp_port=' . ($opt{port} // $udp->sockport) .
+	    ' rcvbuf=' . ($opt{rcvbuf} // 65536);
+	if ($opt{early_done}) {
+		# READY and a DONE for the offered file in one write: the claim
+		# of a transfer that never happened.
+		syswrite($tcp, "$ready\nDONE $size $o{sha256}\n");
+		while (defined(my $line = read_line($tcp, 20))) {
+			say "line $line";
+			last if $line =~ /^(BYE|ERR)/;
+		}
+		return;
+	}
+	write_line($tcp, $ready);
 	my $data = read_line($tcp, 30) // fail('no DATA line');
 	fail("expected DATA $size, got $data") unless $data =~ /^DATA $size( start=\d+\.\d{9})?$/;
 
 	my (@chunk, %have, %skipped);
 	my %skip = map { $_ => 1 } split /,/, $opt{skip} // '';
 	my ($unique, $rx, $max_tx, $max_seq, $low, $fin_end) = (0, 0, -1, 0, 0, 0);
+	my ($heard, $last_hello, $reports) = (0, 0, 0);
 	my $status = sub {
 		my @ranges;
+		if ($opt{greedy}) {
+			# Everything sent, every time, in as many ranges as asked
+			# (greedy=N), claiming nothing has arrived.
+			my $n = $opt{greedy} < $max_seq ? $opt{greedy} : $max_seq;
+			for my $i (0 .. $n - 1) {
+				my ($a, $b) = (int($max_seq * $i / $n),
+				    int($max_seq * ($i + 1) / $n));
+				push @ranges, $a, $b - $a if $b > $a;
+			}
+			send($udp, status_dg($secret, $xfer, $max_tx < 0 ? 0 : $max_tx,
+			    $rx, 0, @ranges), 0, $server);
+			$reports++;
+			return;
+		}
 		if ($reliable) {
 			my $limit = $fin_end ? $total : $max_seq;
 			my $q = $low;
@@ -242,21 +300,38 @@ sub client {
 				push @ranges, $first, $q - $first;
 			}
 		}
-		send($udp, status_dg($xfer, $max_tx < 0 ? 0 : $max_tx, $rx,
+		send($udp, status_dg($secret, $xfer, $max_tx < 0 ? 0 : $max_tx, $rx,
 		    $unique, @ranges), 0, $server);
+		$reports++;
 	};
-	my $sel = IO::Select->new($udp);
+	my $sel = IO::Select->new($udp, $tcp);
 	my $seconds = $opt{deadline} // 60;
 	my $deadline = time + $seconds;
 	while ($unique < $total && !(!$reliable && $fin_end)) {
-		fail("no end after $seconds s ($unique of $total)") if time > $deadline;
-		if (!$sel->can_read(0.05)) {
-			$status->() if $reliable;
+		if (time > $deadline) {
+			say "reports $reports";
+			fail("no end after $seconds s ($unique of $total)");
+		}
+		# We speak first: the hello, until the server's first datagram.
+		if (!$heard && !$opt{nohello} && time - $last_hello >= 0.1) {
+			send($udp, hello_dg($xfer, $secret), 0, $server);
+			$last_hello = time;
+		}
+		my @ready = $sel->can_read($opt{greedy} ? 0.001 : 0.05);
+		if (grep { $_ == $tcp } @ready) {
+			# The server ends it early (ERR) or closes.
+			say 'control ' . (read_line($tcp, 1) // 'EOF');
+			say "reports $reports";
+			return;
+		}
+		if (!@ready) {
+			$status->() if ($reliable && $heard) || ($opt{greedy} && $heard);
 			next;
 		}
 		my $from = recv($udp, my $buf, UDP_MAX + 1, 0);
 		my $h = parse($buf);
 		next unless $h && $from eq $server && $h->{xfer} == $xfer;
+		$heard = 1;
 		if ($h->{type} == FIN) {
 			$fin_end = 1 if $h->{flags} & FIN_END;
 			$status->();
@@ -279,20 +354,37 @@ sub client {
 			    $total, $max_tx, $rx, $unique);
 		}
 		if ($opt{lie} && $unique == 1 && !$opt{lie_sent}) {
-			# A report from us, with the right id, that acknowledges
-			# transmissions the sender never made.
+			# A report from us, with the right id and secret, that
+			# acknowledges transmissions the sender never made.
 			$opt{lie_sent} = 1;
-			send($udp, status_dg($xfer, $max_tx + 1000000, $rx, $unique),
-			    0, $server);
+			send($udp, status_dg($secret, $xfer, $max_tx + 1000000, $rx,
+			    $unique), 0, $server);
 			say 'lied max_tx ' . ($max_tx + 1000000);
+		}
+		if ($opt{forge_report} && $unique == 1 && !$opt{forged_sent}) {
+			# Reports that say nothing arrived (rx 0): from another
+			# port without the secret, and from ours with a wrong one.
+			# Believed, they would unpace the sender.
+			$opt{forged_sent} = 1;
+			my $stranger = udp_socket($tcp->sockhost) or fail("udp: $!");
+			send($stranger, status_dg(0, $xfer, $max_tx, 0, 0), 0, $server);
+			send($udp, status_dg($secret ^ 1, $xfer, $max_tx, 0, 0), 0,
+			    $server);
+			say 'forged_reports 2';
 		}
 		if ($opt{vanish} && $unique >= $opt{vanish}) {
 			say "vanished after $unique of $total datagrams";
 			exit 0 if $opt{exit};
 			my $t0 = time;
-			my $eof = !defined read_line($tcp, $opt{hold} // 10);
-			printf "%s after %.1f s\n", $eof ? 'closed' : 'still open',
-			    time - $t0;
+			my $line = read_line($tcp, $opt{hold} // 10);
+			my $t = time - $t0;
+			# The server's last words (ERR and why), then it closes.
+			if (defined $line && $line =~ /^ERR /) {
+				say "said $line";
+				$line = read_line($tcp, 2);
+			}
+			printf "%s after %.1f s\n", defined $line ? 'still open' :
+			    'closed', $t;
 			exit 0;
 		}
 		$status->();
@@ -304,22 +396,30 @@ sub client {
 	close $fh;
 	say "received $unique of $total datagrams";
 	write_line($tcp, 'DONE ' . length($file) . ' ' . sha256_hex($file));
+	# Until the verdict, the server's FIN probes get our last report.
+	my $until = time + 10;
+	while (time < $until) {
+		my @r = $sel->can_read($until - time);
+		last if !@r || grep { $_ == $tcp } @r;
+		recv($udp, my $buf, UDP_MAX + 1, 0);
+		my $h = parse($buf);
+		$status->() if $h && $h->{type} == FIN && $h->{xfer} == $xfer;
+	}
 	say 'bye ' . (read_line($tcp, 10) // '(none)');
 }
 
 # Sent to the worker in the middle of our transfer: returns how many it
 # must count as bad. A stranger (another socket of ours, so another port)
-# sends perfect reports with the right transfer id: one that says all is
-# received (would stop the sender), one that asks for everything again
-# (would make it resend). Our own socket sends the bad set and a report
-# with a wrong id; then one good report whose ranges lie past the end of
-# the file, which must change nothing (and is not bad).
+# sends reports with the right transfer id but not the secret: one that
+# says all is received (would stop the sender), one that asks for
+# everything again (would make it resend). Our own socket sends the bad
+# set and a report with a wrong id.
 sub send_garbage {
 	my ($udp, $tcp, $server, $xfer, $total, $max_tx, $rx, $unique) = @_;
 	my $stranger = udp_socket($tcp->sockhost) or fail("udp socket: $!");
 	my $n = 0;
-	for my $dg (status_dg($xfer, $max_tx + 1000, $total, $total),
-	    status_dg($xfer, $max_tx, $rx, $unique, 0, $total)) {
+	for my $dg (status_dg(0, $xfer, $max_tx + 1000, $total, $total),
+	    status_dg(0, $xfer, $max_tx, $rx, $unique, 0, $total)) {
 		send($stranger, $dg, 0, $server);
 		$n++;
 	}
@@ -327,8 +427,6 @@ sub send_garbage {
 		send($udp, $g->[1], 0, $server);
 		$n++;
 	}
-	send($udp, status_dg($xfer, $max_tx, $rx, $unique, $total, 5,
-	    0xfffffff0, 100, $total - 1 + 2, 0xffffffff), 0, $server);
 	return $n;
 }
 
@@ -361,15 +459,41 @@ sub server {
 	my $udp = udp_socket('127.0.0.1') or fail("udp socket: $!");
 	my $uport = $udp->sockport;
 	my $xfer = int(rand(0xffffffff));
+	my $secret = int(rand(0xffffffff)) * 4294967296 + int(rand(0xffffffff));
 	write_line($tcp, "OK member=1 group=1 file=$name size=$size sha256=$sha " .
-	    sprintf('udp_port=%u xfer=%08x datagram=%u mode=%s', $uport, $xfer,
-	    $d, $mode));
+	    sprintf('udp_port=%u xfer=%08x secret=%016x datagram=%u mode=%s',
+	    $uport, $xfer, $secret, $d, $mode));
 	my $ready = read_line($tcp, 30) // fail('no READY');
 	say "ready $ready";
 	my ($cport) = $ready =~ /udp_port=(\d+)/ or fail("READY without a port");
-	my $client = sockaddr_in($cport, inet_aton($tcp->peerhost));
 	write_line($tcp, "DATA $size");
-
+	if ($opt{silent}) {
+		# Nothing ever sent: counts the client's hellos until it gives up.
+		my ($hellos, $sel) = (0, IO::Select->new($udp, $tcp));
+		my $until = time + 30;
+		while (time < $until) {
+			my @r = $sel->can_read($until - time) or last;
+			last if grep { $_ == $tcp } @r;
+			recv($udp, my $buf, UDP_MAX + 1, 0);
+			my $h = parse($buf);
+			$hellos++ if $h && $h->{type} == HELLO &&
+			    $h->{body} eq pack('Q>', $secret);
+		}
+		say "hellos $hellos";
+		return;
+	}
+	# The client speaks first: its hello, with the secret, says where.
+	my $client;
+	my $hsel = IO::Select->new($udp);
+	while (!$client && $hsel->can_read(10)) {
+		my $from = recv($udp, my $buf, UDP_MAX + 1, 0);
+		my $h = parse($buf);
+		$client = $from if $h && $h->{type} == HELLO &&
+		    $h->{xfer} == $xfer && $h->{body} eq pack('Q>', $secret);
+	}
+	fail('no hello from the client') unless $client;
+	my ($hport) = sockaddr_in($client);
+	say "hello from port $hport" . ($hport == $cport ? ' (READY\'s)' : '');
 	if ($opt{forge}) {
 		my $n = 0;
 		for my $g (garbage_for_client($xfer, $total, $d, $size, $uport)) {
@@ -378,6 +502,7 @@ sub server {
 		}
 		say "forged $n";
 	}
+
 	my ($tx, $dups, $sent) = (0, 0, 0);
 	my $send = sub {
 		my ($q, $flags) = @_;
@@ -411,7 +536,9 @@ sub server {
 			recv($udp, my $buf, UDP_MAX + 1, 0);
 			my $h = parse($buf);
 			next unless $h && $h->{type} == STATUS && $h->{xfer} == $xfer;
-			my ($max_tx, $rx, $unique, $n, @r) = unpack('N*', $h->{body});
+			my ($sec, $max_tx, $rx, $unique, $n, @r) =
+			    unpack('Q>N*', $h->{body});
+			next unless $sec == $secret;
 			next unless $mode eq 'reliable' && $n > 0 && $max_tx >= $need;
 			my @pairs;
 			push @pairs, "$r[2 * $_]+$r[2 * $_ + 1]" for 0 .. $n - 1;
@@ -448,7 +575,7 @@ sub garbage_for_client {
 	    [ $stranger, data_dg($xfer, 0, 0x7fffffff, substr($junk, 0, $d < $size ? $d : $size)) ],
 	    [ $stranger, fin_dg($xfer, $total, 0x7fffffff, 1) ],
 	    [ undef, data_dg($xfer ^ 1, 1, 1, substr($junk, 0, $d)) ],
-	    [ undef, 'FTD2' . substr(data_dg($xfer, 1, 1, substr($junk, 0, $d)), 4) ],
+	    [ undef, 'FTD1' . substr(data_dg($xfer, 1, 1, substr($junk, 0, $d)), 4) ],
 	    [ undef, substr(data_dg($xfer, 1, 1, substr($junk, 0, $d)), 0, 12) ],
 	    [ undef, '' ],
 	    [ undef, header(DATA, 0, $d, $xfer, 1, 1) . substr($junk, 0, $d - 1) ],
@@ -456,7 +583,8 @@ sub garbage_for_client {
 	    [ undef, data_dg($xfer, $total, 1, substr($junk, 0, $last)) ],
 	    [ undef, data_dg($xfer, 0xffffffff, 1, substr($junk, 0, $last)) ],
 	    [ undef, header(7, 0, 0, $xfer, 1, 1) ],
-	    [ undef, status_dg($xfer, 1, 1, 1) ],
+	    [ undef, status_dg(0, $xfer, 1, 1, 1) ],
+	    [ undef, hello_dg($xfer, 0) ],
 	    [ undef, data_dg($xfer, 1, 1, $junk . "\xee" x 100) ],
 	    [ undef, data_dg($xfer, 1, 1, "\xee" x (UDP_MAX - HDR)) ],
 	);

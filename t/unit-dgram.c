@@ -58,11 +58,11 @@ test_header_round_trip(void)
 		memset(buf, 0xa5, sizeof(buf));
 		ft_dg_put_header(buf, h);
 		/* The layout is the wire format: big-endian, at fixed offsets. */
-		layout = memcmp(buf, "FTD1", 4) == 0 && buf[4] == h->type &&
+		layout = memcmp(buf, "FTD2", 4) == 0 && buf[4] == h->type &&
 		    buf[5] == h->flags && (buf[6] << 8 | buf[7]) == h->len &&
 		    be32(buf + 8) == h->xfer && be32(buf + 12) == h->seq &&
 		    be32(buf + 16) == h->tx && buf[FT_DG_HEADER] == 0xa5;
-		ok(layout, "header %zu (type %u len %u): 20 bytes, magic FTD1, "
+		ok(layout, "header %zu (type %u len %u): 20 bytes, magic FTD2, "
 		    "big-endian fields, nothing written past them", i, h->type,
 		    h->len);
 		memset(&got, 0, sizeof(got));
@@ -91,10 +91,10 @@ static const struct bad_case bad_headers[] = {
 	{ "one byte", -1, 0, 0, 1 },
 	{ "19 bytes: one short of a header", -1, 0, 0, 19 },
 	{ "magic byte 0 wrong (GTD1)", 0, 'G', 0, 20 },
-	{ "magic byte 3 wrong (FTD2)", 3, '2', 0, 20 },
-	{ "magic in lower case (ftd1)", 0, 'f', 0, 20 },
+	{ "magic of the first version (FTD1)", 3, '1', 0, 20 },
+	{ "magic in lower case (ftd2)", 0, 'f', 0, 20 },
 	{ "type 0", 4, 0, 0, 20 },
-	{ "type 4 (one past STATUS)", 4, 4, 0, 20 },
+	{ "type 5 (one past HELLO)", 4, 5, 0, 20 },
 	{ "type 255", 4, 255, 0, 20 },
 	{ "len 1, nothing after the header", -1, 0, 1, 20 },
 	{ "len 100, 99 bytes after the header", -1, 0, 100, 119 },
@@ -254,6 +254,7 @@ fill_status(uint32_t nranges)
 	uint32_t i;
 
 	memset(&st, 0, sizeof(st));
+	st.secret = 0x0123456789abcdefULL ^ nranges;
 	st.max_tx = 0xfffffff0u - nranges;
 	st.rx_count = 1000 + nranges;
 	st.unique = 0x01020304;
@@ -270,7 +271,8 @@ test_status_round_trip(void)
 	size_t i, n;
 	uint32_t r;
 
-	ok(FT_DG_HEADER + 16 + 8 * FT_DG_MAX_RANGES <= FT_DG_STATUS_MAX,
+	ok(FT_DG_HEADER + FT_DG_STATUS_FIXED + 8 * FT_DG_MAX_RANGES <=
+	    FT_DG_STATUS_MAX,
 	    "a STATUS with the most ranges (%d) fits in %d bytes",
 	    FT_DG_MAX_RANGES, FT_DG_STATUS_MAX);
 	for (i = 0; i < NELEM(counts); i++) {
@@ -280,8 +282,8 @@ test_status_round_trip(void)
 		fill_status(counts[i]);
 		memset(buf, 0, sizeof(buf));
 		n = ft_dg_put_status(buf, 0xabcdef01, &st);
-		is_uint(FT_DG_HEADER + 16 + 8 * (size_t)counts[i], n,
-		    "STATUS with %u ranges: 36 + 8 * %u bytes", counts[i],
+		is_uint(FT_DG_HEADER + FT_DG_STATUS_FIXED + 8 * (size_t)counts[i],
+		    n, "STATUS with %u ranges: 44 + 8 * %u bytes", counts[i],
 		    counts[i]);
 		if (!is_int(0, ft_dg_get_header(buf, n, &h),
 		    "STATUS with %u ranges: its header is accepted", counts[i]))
@@ -293,7 +295,7 @@ test_status_round_trip(void)
 		if (!is_int(0, ft_dg_get_status(buf, n, &got_st),
 		    "STATUS with %u ranges: its body is accepted", counts[i]))
 			continue;
-		same = got_st.max_tx == st.max_tx &&
+		same = got_st.secret == st.secret && got_st.max_tx == st.max_tx &&
 		    got_st.rx_count == st.rx_count &&
 		    got_st.unique == st.unique && got_st.nranges == st.nranges;
 		for (r = 0; same && r < counts[i]; r++)
@@ -307,7 +309,7 @@ test_status_round_trip(void)
 	fill_status(FT_DG_MAX_RANGES);
 	st.nranges = FT_DG_MAX_RANGES + 50;
 	n = ft_dg_put_status(buf, 9, &st);
-	is_uint(FT_DG_HEADER + 16 + 8 * FT_DG_MAX_RANGES, n,
+	is_uint(FT_DG_HEADER + FT_DG_STATUS_FIXED + 8 * FT_DG_MAX_RANGES, n,
 	    "put_status with %d ranges asked packs only %d",
 	    FT_DG_MAX_RANGES + 50, FT_DG_MAX_RANGES);
 	ok(ft_dg_get_status(buf, n, &got_st) == 0 &&
@@ -322,21 +324,22 @@ struct bad_status {
 	size_t n;
 };
 
+#define FIX FT_DG_STATUS_FIXED
 static const struct bad_status bad_statuses[] = {
-	{ "shorter than header + 16", 0, FT_DG_HEADER + 15 },
+	{ "shorter than header + its fixed part", 0, FT_DG_HEADER + FIX - 1 },
 	{ "only a header", 0, FT_DG_HEADER },
-	{ "0 ranges and 1 byte more", 0, FT_DG_HEADER + 17 },
-	{ "0 ranges and 8 bytes more", 0, FT_DG_HEADER + 24 },
-	{ "1 range claimed, none there", 1, FT_DG_HEADER + 16 },
-	{ "1 range claimed, 7 bytes of it", 1, FT_DG_HEADER + 23 },
-	{ "2 ranges claimed, 1 there", 2, FT_DG_HEADER + 24 },
-	{ "2 ranges claimed, 3 there", 2, FT_DG_HEADER + 40 },
+	{ "0 ranges and 1 byte more", 0, FT_DG_HEADER + FIX + 1 },
+	{ "0 ranges and 8 bytes more", 0, FT_DG_HEADER + FIX + 8 },
+	{ "1 range claimed, none there", 1, FT_DG_HEADER + FIX },
+	{ "1 range claimed, 7 bytes of it", 1, FT_DG_HEADER + FIX + 7 },
+	{ "2 ranges claimed, 1 there", 2, FT_DG_HEADER + FIX + 8 },
+	{ "2 ranges claimed, 3 there", 2, FT_DG_HEADER + FIX + 24 },
 	{ "one range too many, all there", FT_DG_MAX_RANGES + 1,
-	    FT_DG_HEADER + 16 + 8 * (FT_DG_MAX_RANGES + 1) },
-	{ "2^32-1 ranges claimed", UINT32_MAX, FT_DG_HEADER + 16 },
+	    FT_DG_HEADER + FIX + 8 * (FT_DG_MAX_RANGES + 1) },
+	{ "2^32-1 ranges claimed", UINT32_MAX, FT_DG_HEADER + FIX },
 	/* 2^29 ranges: 8 * n wraps to 0 in 32 bits */
 	{ "2^29 ranges claimed (8n wraps in 32 bits)", 1u << 29,
-	    FT_DG_HEADER + 16 },
+	    FT_DG_HEADER + FIX },
 };
 
 static void
@@ -350,10 +353,28 @@ test_status_rejections(void)
 		fill_status(0);
 		memset(buf, 0, sizeof(buf));
 		ft_dg_put_status(buf, 1, &st);
-		put_be32(buf + FT_DG_HEADER + 12, b->nranges);
+		put_be32(buf + FT_DG_HEADER + 20, b->nranges);
 		is_int(-1, ft_dg_get_status(buf, b->n, &got_st),
 		    "STATUS refused: %s", b->what);
 	}
+}
+
+/* ------------------------------------------------------------ HELLO */
+
+static void
+test_hello(void)
+{
+	struct ft_dg_header h;
+	uint64_t secret = 0;
+	size_t n = ft_dg_put_hello(buf, 0x11223344, 0xfedcba9876543210ULL);
+
+	is_uint(FT_DG_HEADER + 8, n, "HELLO: a header and 8 bytes");
+	ok(ft_dg_get_header(buf, n, &h) == 0 && h.type == FT_DG_HELLO &&
+	    h.xfer == 0x11223344, "HELLO: its header, type and xfer");
+	ok(ft_dg_get_hello(buf, n, &secret) == 0 &&
+	    secret == 0xfedcba9876543210ULL, "HELLO: the secret comes back");
+	is_int(-1, ft_dg_get_hello(buf, n - 1, &secret), "HELLO short: refused");
+	is_int(-1, ft_dg_get_hello(buf, n + 1, &secret), "HELLO long: refused");
 }
 
 /* ------------------------------------------------------------ window */
@@ -501,6 +522,7 @@ main(void)
 	test_fin();
 	test_status_round_trip();
 	test_status_rejections();
+	test_hello();
 	test_window();
 	test_same_peer();
 	return done_testing();
