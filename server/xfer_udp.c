@@ -355,8 +355,8 @@ xfer_udp_send(const struct xfer_job *job, struct ft_xfer *x,
 	set_source(&s, &job->local);
 	rc = send_until_done(&s);
 	done_ns = ft_mono_ns();
-	if (rc == 0)
-		settle(&s);
+	if (rc == 0 && s.m.next_seq >= s.m.total)
+		settle(&s);	/* else nothing can acknowledge it all */
 	else
 		tell_client(&s);
 	if (s.m.first_ns) {

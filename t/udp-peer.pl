@@ -39,6 +39,10 @@
 #                   one write, no hello; prints each line until BYE/ERR
 #         port=P    READY names port P (someone else's) instead of ours
 #         nohello   never sends the hello
+#         slow=MS   takes MS ms over each datagram (a slow receiver)
+#   sink SECONDS
+#       A UDP socket on 127.0.0.1 that only counts: prints "port P", then
+#       after SECONDS "received N" (datagrams that reached it).
 #         vanish=K  after K datagrams stops reading and answering UDP;
 #                   with "exit", exits at once (the TCP connection
 #                   closes too), else keeps TCP open until the server
@@ -339,6 +343,7 @@ sub client {
 		}
 		next unless $h->{type} == DATA && $h->{seq} < $total;
 		next if $skip{$h->{seq}} && !$skipped{$h->{seq}}++;	# "lost"
+		sleep $opt{slow} / 1000 if $opt{slow};
 		$rx++;
 		$max_tx = $h->{tx} if $h->{tx} > $max_tx;
 		unless ($have{$h->{seq}}) {
@@ -593,6 +598,19 @@ sub garbage_for_client {
 	return @g;
 }
 
+sub sink {
+	my ($seconds) = @_;
+	my $s = udp_socket('127.0.0.1') or fail("udp socket: $!");
+	say 'port ' . $s->sockport;
+	my ($n, $until, $sel) = (0, time + $seconds, IO::Select->new($s));
+	while ((my $left = $until - time) > 0) {
+		next unless $sel->can_read($left);
+		recv($s, my $buf, UDP_MAX + 1, 0);
+		$n++;
+	}
+	say "received $n";
+}
+
 # ---------------------------------------------------------------- main
 
 my $cmd = shift // '';
@@ -600,5 +618,6 @@ if ($cmd eq 'forge') { forge(@ARGV) }
 elsif ($cmd eq 'blast') { blast(@ARGV) }
 elsif ($cmd eq 'client') { client(@ARGV) }
 elsif ($cmd eq 'server') { server(@ARGV) }
-else { fail('usage: udp-peer.pl forge|blast|client|server ...') }
+elsif ($cmd eq 'sink') { sink(@ARGV) }
+else { fail('usage: udp-peer.pl forge|blast|client|server|sink ...') }
 exit 0;
