@@ -16,6 +16,7 @@
  * SHA-256). A DONE that comes first waits a little for those reports
  * (FIN probes ask for them), then fails. */
 #include "xfer.h"
+#include "ft_addr.h"
 #include "ft_dgram.h"
 #include "ft_io.h"
 #include "ft_proto.h"
@@ -363,6 +364,8 @@ xfer_udp_send(const struct xfer_job *job, struct ft_xfer *x,
 		x->ns = s.m.last_data_ns - s.m.first_ns;
 		x->confirm_ns = done_ns - s.m.first_ns;
 	}
+	if (s.peerlen > 0)	/* where the data went: behind a NAT, its port */
+		x->client_port = ft_addr_port(&s.peer);
 	x->dgrams_lost = ft_udp_tx_lost(&s.m);
 	x->dgrams_bad = s.strangers + s.m.bad_reports;
 	*acked = ft_udp_tx_acked_bytes(&s.m);

@@ -238,22 +238,23 @@ stop_server() {
 # with the server's row for that client number: the same run id, the same
 # data and control ports, and over TCP a server time at least the
 # client's (the timing rules: the server's clock starts before the first
-# byte leaves and stops after the confirmation arrives).
+# byte leaves and stops after the confirmation arrives). With BEHIND_NAT
+# set the client's ports are not compared: the server logs the NAT's.
 check_logs_pair() {
 	local clients out
 	clients=$(find "$T" -name '*-client-*-log*.tsv' 2>/dev/null | grep -v "^$SLOGS/")
 	out=$(awk -F'\t' '
 	    FNR == 1 { delete col; for (i = 1; i <= NF; i++) col[$i] = i; next }
 	    { k = $col["test_start"] SUBSEP $col["test"] SUBSEP $col["client"]
-	      v = $col["run"] " ports " $col["client_port"] "/" $col["server_port"] \
-	          " ctl " $col["ctl_client_port"] "/" $col["ctl_server_port"] }
+	      v = $col["run"] " ports " (nat ? "-" : $col["client_port"]) "/" $col["server_port"] \
+	          " ctl " (nat ? "-" : $col["ctl_client_port"]) "/" $col["ctl_server_port"] }
 	    $col["role"] == "server" { s[k] = v; secs[k] = $col["seconds"]; next }
 	    !(k in s) { next }
 	    { paired++
 	      if (s[k] != v) print "client " $col["client"] " of test " $col["test"] ": client says " v ", server " s[k]
 	      if ($col["proto"] == "tcp" && $col["ok"] == "yes" && secs[k] + 0 < $col["seconds"] + 0)
 	          print "client " $col["client"] " of test " $col["test"] ": server time " secs[k] " < client time " $col["seconds"] }
-	    END { print "paired " paired + 0 }' $(find "$SLOGS" -name '*.tsv' 2>/dev/null) $clients)
+	    END { print "paired " paired + 0 }' nat="${BEHIND_NAT:-}" $(find "$SLOGS" -name '*.tsv' 2>/dev/null) $clients)
 	is "$(echo "$out" | grep -v '^paired ')" "" \
 	    "logs pair ($(echo "$out" | tail -1) client rows with the server's): run ids, ports and times agree"
 }
@@ -483,8 +484,11 @@ check_server_log() {
 
 # The two logs describe the same connections: (client number, port) pairs.
 check_logs_agree() {
-	is "$(paste -d: <(tsv_col "$1" client) <(tsv_col "$1" client_port) | sort)" \
-	    "$(paste -d: <(tsv_col "$2" client) <(tsv_col "$2" client_port) | sort)" \
+	local port=client_port
+	# Behind a NAT the server logs the ports the NAT chose.
+	[ -n "${BEHIND_NAT:-}" ] && port=client
+	is "$(paste -d: <(tsv_col "$1" client) <(tsv_col "$1" "$port") | sort)" \
+	    "$(paste -d: <(tsv_col "$2" client) <(tsv_col "$2" "$port") | sort)" \
 	    "client and server logs list the same client numbers and ports"
 }
 

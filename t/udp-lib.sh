@@ -269,6 +269,66 @@ netns_pair() {
 	fi
 }
 
+# netns_nat: three namespaces of this test's own, like a client at home
+# and a server on the Internet: the server's (a, 198.18.0.1/24), a router
+# (r: 198.18.0.254/24 towards a, 10.99.0.1/24 towards b) and the
+# clients' (b, 10.99.0.2/24, default route through r). The router
+# masquerades what b sends out towards a, with fully random source
+# ports, as a carrier-grade NAT may: a has no route to 10.99.0.0/24, so
+# only answers to what the clients sent come back, and a port the client
+# names is never the one the server sees. Sets NS_A, NS_R, NS_B; skips
+# like netns_pair; everything is deleted on exit.
+netns_nat() {
+	local ra=ftra$$ rb=ftrb$$
+	NS_A=ft-$$-a NS_R=ft-$$-r NS_B=ft-$$-b VETH_A=fta$$ VETH_B=ftb$$
+	trap 'cleanup; netns_down' EXIT
+	[ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
+	command -v ip >/dev/null || skip_all "no ip(8) (iproute2)"
+	command -v nft >/dev/null || skip_all "no nft(8) (nftables)"
+	for ns in "$NS_A" "$NS_R" "$NS_B"; do
+		ip netns add "$ns" 2>/dev/null || skip_all "ip netns add does not work here"
+		NS_MADE+=" $ns"
+		ip -n "$ns" link set lo up
+	done
+	ip link add "$VETH_A" netns "$NS_A" type veth peer name "$ra" netns "$NS_R" 2>/dev/null &&
+	    ip link add "$VETH_B" netns "$NS_B" type veth peer name "$rb" netns "$NS_R" 2>/dev/null ||
+	    skip_all "cannot create veth pairs"
+	{ ip -n "$NS_A" addr add 198.18.0.1/24 dev "$VETH_A" &&
+	    ip -n "$NS_R" addr add 198.18.0.254/24 dev "$ra" &&
+	    ip -n "$NS_R" addr add 10.99.0.1/24 dev "$rb" &&
+	    ip -n "$NS_B" addr add 10.99.0.2/24 dev "$VETH_B" &&
+	    ip -n "$NS_A" link set "$VETH_A" up && ip -n "$NS_R" link set "$ra" up &&
+	    ip -n "$NS_R" link set "$rb" up && ip -n "$NS_B" link set "$VETH_B" up &&
+	    ip -n "$NS_B" route add default via 10.99.0.1 &&
+	    ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1; } ||
+	    skip_all "cannot set up the namespaces' addresses and routes"
+	ip netns exec "$NS_R" nft -f - <<-EOF 2>/dev/null || skip_all "nft cannot load a NAT ruleset in a namespace"
+	table ip ftnat {
+		chain post {
+			type nat hook postrouting priority 100; policy accept;
+			oifname "$ra" masquerade fully-random
+		}
+	}
+	EOF
+	BEHIND_NAT=1	# the server logs the NAT's ports, not the clients'
+}
+
+# netns_firewall NS: NS accepts only what belongs to a connection or
+# flow it started (Fedora's and ufw's default for input): nothing that
+# arrives unasked. Skips the test when nft cannot load it.
+netns_firewall() {
+	ip netns exec "$1" nft -f - <<-EOF 2>/dev/null || skip_all "nft cannot load a firewall in a namespace"
+	table inet ftfw {
+		chain input {
+			type filter hook input priority 0; policy drop;
+			iif "lo" accept
+			ct state established,related counter accept
+			counter
+		}
+	}
+	EOF
+}
+
 # netns_bins: from here on lib.sh runs the server in namespace a and the
 # clients in b. It runs "$SERVER_BIN" and "$CLIENT_BIN" by exec, and so
 # does ip netns exec: the pids stay theirs.
