@@ -202,10 +202,8 @@ ft_udp_rx_tick(struct ft_udp_rx *r, int64_t now)
 
 	if (r->phase == FT_RX_HELLO && quiet > r->conf.silence_ns)
 		fail(r, "no datagram from the server within %d s (%u hellos "
-		    "sent): UDP does not get through between it and this "
-		    "machine (a firewall on either side, or a NAT that drops "
-		    "it?); TCP mode does not need it", r->conf.silence_s,
-		    r->hellos);
+		    "sent): UDP is blocked on the way (firewall? NAT?)",
+		    r->conf.silence_s, r->hellos);
 	else if (r->phase != FT_RX_RECEIVING)
 		return;
 	else if (!r->conf.reliable && r->last_rx_ns &&

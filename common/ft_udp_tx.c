@@ -321,9 +321,8 @@ void
 ft_udp_tx_tick(struct ft_udp_tx *t, int64_t now)
 {
 	if (t->phase == FT_TX_HELLO && now >= t->hello_deadline)
-		fail(t, "no UDP hello from the client within %d s: its datagrams "
-		    "do not reach this server (a firewall or NAT on the way?)",
-		    t->conf.hello_s);
+		fail(t, "no UDP hello from the client within %d s: UDP is "
+		    "blocked on the way (firewall? NAT?)", t->conf.hello_s);
 	else if (t->phase == FT_TX_SENDING && now >= t->conf.deadline)
 		fail(t, "the transfer did not end within %d s (%llu of %llu "
 		    "bytes sent)", t->conf.limit_s, (unsigned long long)t->bytes,

@@ -356,10 +356,10 @@ xfer_udp_send(const struct xfer_job *job, struct ft_xfer *x,
 	set_source(&s, &job->local);
 	rc = send_until_done(&s);
 	done_ns = ft_mono_ns();
-	if (rc == 0 && s.m.next_seq >= s.m.total)
-		settle(&s);	/* else nothing can acknowledge it all */
-	else
+	if (rc < 0)
 		tell_client(&s);
+	else if (s.m.next_seq >= s.m.total)
+		settle(&s);	/* else nothing can acknowledge it all */
 	if (s.m.first_ns) {
 		x->ns = s.m.last_data_ns - s.m.first_ns;
 		x->confirm_ns = done_ns - s.m.first_ns;

@@ -15,6 +15,9 @@
 # - losses: reliable mode reports exactly the missing ranges and
 #   completes once they are repaired; raw mode ends with the loss counted
 #   exactly, exit status 1, and no file under the final name.
+# - silence: no datagram ever arrives; the client's message says why.
+# The fake server waits for the client's hello (with OK's secret) and
+# sends to where it came from.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/udp-lib.sh"
 
@@ -117,4 +120,19 @@ fake raw-nofin raw drop=54 nofin
 lost raw-nofin 1 736 0
 ok "raw-nofin: the time counted ($SECS s) excludes the quiet wait that ended it" \
     awk -v s="${SECS:-9}" 'BEGIN { exit !(s < 0.9) }'
+# A server whose datagrams never arrive (a firewall on the way): the
+# client says hello every 0.1 s, then gives up after -t, saying what to
+# check, instead of "no data".
+peer_bg fake-silent server "$CAT/$NAME" reliable 1200 silent
+wait_for 20 grep -qs '^port ' "$T/fake-silent.out"
+PORT=$(sed -n 's/^port //p' "$T/fake-silent.out") client silent -u -c 1 -y -f "$NAME" \
+    -o "$T/silent-out" -L "$T/silent-logs" -t 2
+wait "${BG[fake-silent]}"
+unset 'BG[fake-silent]'
+is "$CLIENT_RC" 1 "silent: ftclient exits 1"
+tsv=$(ls "$T/silent-logs"/*-client-udp-log.tsv 2>/dev/null | head -1)
+like "$(tsv_col "$tsv" reason)" '^no datagram from the server within 2 s \([0-9]+ hellos sent\): UDP is blocked on the way \(firewall\? NAT\?\)$' \
+    "silent: the reason says UDP is blocked ($(tsv_col "$tsv" reason))"
+hellos=$(sed -n 's/^hellos //p' "$T/fake-silent.out")
+ok "silent: the server got a hello every 0.1 s or so ($hellos in 2 s)" test "${hellos:-0}" -ge 10
 done_testing

@@ -52,6 +52,7 @@ peer client "$HOST" "$PORT" 20m.bin "$T/unused" greedy=1 rcvbuf=4294967295 deadl
 like "$(peer_value "$PEER_OUT" control)" '^ERR 408 the repair budget is spent' \
     "greedy: the server ends it on the repair budget ($(peer_value "$PEER_OUT" control))"
 ok "greedy: within 15 s ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 15
+t0=$SECONDS
 read -r okv sent resent reason <<<"$(row_of 1 ok datagrams datagrams_resent reason)"
 is "$okv" no "greedy: ok=no"
 ok "greedy: at most 3 x the file's $TOTAL20 datagrams sent ($sent, $resent of them repairs)" \
@@ -62,9 +63,12 @@ worker=$(pgrep -P "$SERVER_PID" | head -1)
 before=$(cpu_ticks "$worker")
 peer client "$HOST" "$PORT" 20m.bin "$T/unused" greedy=144 rcvbuf=4294967295 deadline=40
 after=$(cpu_ticks "$worker")
+ok "costly: within 15 s ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 15
 reports=$(peer_value "$PEER_OUT" reports)
-like "$(peer_value "$PEER_OUT" control)" '^ERR 408 the repair budget is spent' \
-    "costly: the server ends it on the repair budget"
+# A slow receiver may keep it on the first datagrams until the stall
+# limit (its count of datagrams received never grows) instead.
+like "$(peer_value "$PEER_OUT" control)" '^ERR 408 (the repair budget is spent|the client stopped answering for 5 s)' \
+    "costly: the server ends it on the repair budget or the stall limit ($(peer_value "$PEER_OUT" control))"
 hz=$(getconf CLK_TCK)
 us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="${reports:-0}" \
     'BEGIN { printf "%d", n ? t / hz * 1e6 / n : 999999 }')
@@ -88,7 +92,8 @@ ok "forged: both forged reports counted as bad ($bad)" test "${bad:-0}" -ge 2
 
 # --- Case 5: DONE before any data.
 peer client "$HOST" "$PORT" odd.bin "$T/unused" early_done
-like "$PEER_OUT" 'line BYE mismatch' "early DONE: BYE mismatch"
+is "$(printf '%s\n' "$PEER_OUT" | sed -n 's/^line //p' | sed 's/ start=.*//')" \
+    "$(printf 'DATA 1000003\nBYE mismatch')" "early DONE: DATA, then BYE mismatch"
 read -r okv bytes <<<"$(row_of 4 ok bytes)"
 is "$okv $bytes" "no 0" "early DONE: ok=no, 0 bytes sent"
 tsv=$(server_log 4)
