@@ -52,6 +52,7 @@ struct conn {
 	int fd;
 	int udp_fd;			/* UDP mode: where datagrams arrive */
 	struct udp_receiver *udp_rx;	/* ...and its state, until the end */
+	bool udp_gro;			/* ...which may read glued datagrams */
 	_Atomic int state;		/* enum conn_state */
 	_Atomic uint64_t bytes;		/* received so far */
 	_Atomic unsigned ahead;		/* C_QUEUED: runs before ours */

@@ -14,6 +14,11 @@
  * FIN probes with the final report: the server counts a transfer ok only
  * when the reports acknowledge every datagram.
  *
+ * With GRO (UDP_GRO, when the kernel has it) one read may bring up to
+ * FT_GSO_SEGMENTS datagrams of one size glued together (a sender's GSO
+ * send, or the device's coalescing): they are cut apart again here, at
+ * the size the kernel reports, and taken one by one.
+ *
  * The time counted is first datagram to last datagram received, by the
  * kernel's receive timestamps (SO_TIMESTAMPNS): when datagrams wait in
  * the socket buffer, the time we read them is not when they arrived.
@@ -41,30 +46,47 @@
 #define BATCH_MAX	64
 #define HASH_CHUNK	(1u << 20)
 
+/* A datagram of the batch: where it lies in its read's buffer. */
+struct dgram_view {
+	uint8_t *p;
+	size_t len;
+	uint32_t seq;			/* new data: its seq; else UINT32_MAX */
+};
+
 struct udp_receiver {
 	struct conn *c;
 	struct ft_reader *in;
 	int udp, file;
+	bool gro;			/* a read may hold several datagrams */
 	struct sockaddr_storage server;
 	struct ft_udp_rx m;		/* the decisions */
 	uint32_t hash_next;
 	struct ft_sha256 *h;
-	unsigned batch;
+	unsigned batch, nviews;
 	uint8_t *bufs, *scratch;
 	struct mmsghdr *msgs;
 	struct iovec *iov, *wiov;
 	struct sockaddr_storage *from;
-	uint32_t *batch_seq;		/* per datagram: seq, or UINT32_MAX */
-	uint8_t (*ctl)[CMSG_SPACE(sizeof(struct timespec))];	/* stamps */
+	struct dgram_view *views;	/* up to batch * FT_GSO_SEGMENTS */
+	/* Per read: the kernel's stamp, and with GRO the segment size. */
+	uint8_t (*ctl)[CMSG_SPACE(sizeof(struct timespec)) +
+	    CMSG_SPACE(sizeof(int))];
 	int64_t wall_to_mono;		/* converts the kernel's stamps */
 };
 
-/* Receive buffer i, one byte larger than a datagram to spot oversized
- * ones, and the payload in it. */
+/* Receive buffer i: one byte larger than a datagram to spot oversized
+ * ones; with GRO, as large as a glued read can be. */
 static size_t
 slot_size(const struct udp_receiver *r)
 {
-	return r->m.conf.dsize + FT_DG_HEADER + 1;
+	return r->gro ? 65536 : r->m.conf.dsize + FT_DG_HEADER + 1;
+}
+
+/* Datagrams a batch may hold: with GRO, each read may be many. */
+static unsigned
+max_views(const struct udp_receiver *r)
+{
+	return r->batch * (r->gro ? FT_GSO_SEGMENTS : 1u);
 }
 
 static uint8_t *
@@ -96,6 +118,7 @@ udp_open(struct conn *c, uint32_t *rcvbuf)
 		*rcvbuf = 0;
 	c->x.sockbuf_asked = (uint32_t)size;
 	c->x.sockbuf_got = *rcvbuf;
+	c->udp_gro = ft_udp_gro_enable(fd);
 	return fd;
 }
 
@@ -106,16 +129,19 @@ receiver_buffers(struct udp_receiver *r)
 
 	r->batch = (unsigned)(BATCH_BYTES / slot);
 	r->batch = r->batch < 4 ? 4 : r->batch > BATCH_MAX ? BATCH_MAX : r->batch;
+	size_t views;
+
+	views = max_views(r);
 	r->bufs = malloc((size_t)r->batch * slot);
 	r->scratch = malloc(HASH_CHUNK);
 	r->msgs = calloc(r->batch, sizeof(*r->msgs));
 	r->iov = calloc(r->batch, sizeof(*r->iov));
-	r->wiov = calloc(r->batch, sizeof(*r->wiov));
+	r->wiov = calloc(views, sizeof(*r->wiov));
 	r->from = calloc(r->batch, sizeof(*r->from));
-	r->batch_seq = calloc(r->batch, sizeof(*r->batch_seq));
+	r->views = calloc(views, sizeof(*r->views));
 	r->ctl = calloc(r->batch, sizeof(*r->ctl));
 	return r->bufs && r->scratch && r->msgs && r->iov && r->wiov &&
-	    r->from && r->batch_seq && r->ctl ? 0 : -1;
+	    r->from && r->views && r->ctl ? 0 : -1;
 }
 
 static int
@@ -135,6 +161,7 @@ receiver_init(struct udp_receiver *r, struct conn *c, struct ft_reader *in,
 	if (getpeername(c->fd, (struct sockaddr *)&r->server, &len) < 0)
 		return -1;
 	ft_addr_set_port(&r->server, (uint16_t)c->offer.udp_port);
+	r->gro = c->udp_gro;
 	if (ft_udp_rx_init(&r->m, &mc, ft_mono_ns()) < 0 ||
 	    receiver_buffers(r) < 0)
 		return -1;
@@ -158,7 +185,7 @@ receiver_free(struct udp_receiver *r)
 	free(r->iov);
 	free(r->wiov);
 	free(r->from);
-	free(r->batch_seq);
+	free(r->views);
 	free(r->ctl);
 	free(r);
 }
@@ -210,27 +237,50 @@ send_hello(struct udp_receiver *r)
 	    r->m.conf.secret));
 }
 
-/* Datagram i of the batch, through the state machine: its seq when it
- * is new data, else UINT32_MAX. Only the server's port is listened to. */
-static uint32_t
-take_datagram(struct udp_receiver *r, unsigned i)
+/* One datagram of read i through the state machine: v->seq set when it
+ * is new data. */
+static void
+take_datagram(struct udp_receiver *r, struct dgram_view *v, bool truncated,
+    int64_t arrival)
+{
+	unsigned len;
+
+	v->seq = UINT32_MAX;
+	if (ft_udp_rx_datagram(&r->m, v->p, v->len, truncated, arrival, &v->seq,
+	    &len) != FT_RX_NEW) {
+		v->seq = UINT32_MAX;
+		return;
+	}
+	r->c->x.wire_bytes += v->len + FT_DG_WIRE_OVERHEAD(r->server.ss_family);
+	r->c->first_ns = r->m.first_rx_ns;	/* for the live view */
+}
+
+/* Read i, cut into its datagrams (one, or with GRO several of the
+ * kernel's segment size, the last maybe shorter). Only the server's port
+ * is listened to. */
+static void
+take_read(struct udp_receiver *r, unsigned i)
 {
 	struct mmsghdr *m = &r->msgs[i];
-	uint32_t seq;
-	unsigned len;
+	size_t len = m->msg_len, seg = ft_gro_size(&m->msg_hdr), off;
+	bool truncated = (m->msg_hdr.msg_flags & MSG_TRUNC) != 0;
+	int64_t arrival = arrival_ns(r, i);
+	struct dgram_view *v;
 
 	if (!ft_dg_same_peer(&r->from[i], &r->server)) {
 		r->m.bad++;
-		return UINT32_MAX;
+		return;
 	}
-	if (ft_udp_rx_datagram(&r->m, slot_at(r, i), m->msg_len,
-	    (m->msg_hdr.msg_flags & MSG_TRUNC) != 0, arrival_ns(r, i), &seq,
-	    &len) != FT_RX_NEW)
-		return UINT32_MAX;
-	r->c->x.wire_bytes += m->msg_len +
-	    FT_DG_WIRE_OVERHEAD(r->server.ss_family);
-	r->c->first_ns = r->m.first_rx_ns;	/* for the live view */
-	return seq;
+	if (seg == 0 || seg > len)
+		seg = len;
+	off = 0;
+	do {	/* an empty datagram is one too (a bad one) */
+		v = &r->views[r->nviews++];
+		v->p = slot_at(r, i) + off;
+		v->len = len - off < seg ? len - off : seg;
+		take_datagram(r, v, truncated, arrival);
+		off += v->len;
+	} while (off < len && r->nviews < max_views(r));
 }
 
 /* After a short pwritev (rare: a signal, a full disk), the run again one
@@ -257,24 +307,25 @@ payload_len(const struct udp_receiver *r, uint32_t seq)
 
 /* Writes the batch's new datagrams, one pwritev per consecutive run. */
 static int
-write_batch(struct udp_receiver *r, unsigned n)
+write_batch(struct udp_receiver *r)
 {
-	unsigned i = 0, k;
+	const struct dgram_view *v = r->views;
+	unsigned i = 0, k, n = r->nviews;
 	size_t want;
 	off_t off;
 
 	while (i < n) {
-		if (r->batch_seq[i] == UINT32_MAX) {
+		if (v[i].seq == UINT32_MAX) {
 			i++;
 			continue;
 		}
-		for (k = 0, want = 0; i + k < n &&
-		    r->batch_seq[i + k] == r->batch_seq[i] + k; k++) {
-			r->wiov[k] = (struct iovec){ slot_at(r, i + k) +
-			    FT_DG_HEADER, payload_len(r, r->batch_seq[i + k]) };
+		for (k = 0, want = 0; i + k < n && k < IOV_MAX &&
+		    v[i + k].seq == v[i].seq + k; k++) {
+			r->wiov[k] = (struct iovec){ v[i + k].p + FT_DG_HEADER,
+			    payload_len(r, v[i + k].seq) };
 			want += r->wiov[k].iov_len;
 		}
-		off = (off_t)r->batch_seq[i] * r->m.conf.dsize;
+		off = (off_t)v[i].seq * r->m.conf.dsize;
 		if (pwritev(r->file, r->wiov, (int)k, off) != (ssize_t)want &&
 		    write_each(r, k, off) < 0)
 			return -1;
@@ -286,7 +337,7 @@ write_batch(struct udp_receiver *r, unsigned n)
 /* Hashes in file order: from the batch while it is the next data due,
  * then from the file for data that had arrived ahead of a gap. */
 static int
-hash_forward(struct udp_receiver *r, unsigned n)
+hash_forward(struct udp_receiver *r)
 {
 	uint64_t size = r->m.conf.size, dsize = r->m.conf.dsize, off, len;
 	uint32_t total = r->m.total, q, k;
@@ -294,9 +345,9 @@ hash_forward(struct udp_receiver *r, unsigned n)
 
 	if (r->h == NULL)
 		return 0;	/* the verdict's wait: the hash is final */
-	for (i = 0; i < n; i++)
-		if (r->batch_seq[i] == r->hash_next) {
-			ft_sha256_update(r->h, slot_at(r, i) + FT_DG_HEADER,
+	for (i = 0; i < r->nviews; i++)
+		if (r->views[i].seq == r->hash_next) {
+			ft_sha256_update(r->h, r->views[i].p + FT_DG_HEADER,
 			    payload_len(r, r->hash_next));
 			r->hash_next++;
 		}
@@ -334,9 +385,10 @@ read_batch(struct udp_receiver *r)
 	n = recvmmsg(r->udp, r->msgs, r->batch, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return 0;
+	r->nviews = 0;
 	for (i = 0; i < (unsigned)n; i++)
-		r->batch_seq[i] = take_datagram(r, i);
-	if (write_batch(r, (unsigned)n) < 0 || hash_forward(r, (unsigned)n) < 0)
+		take_read(r, i);
+	if (write_batch(r) < 0 || hash_forward(r) < 0)
 		return -2;
 	r->c->x.bytes = r->m.bytes;
 	atomic_store_explicit(&r->c->bytes, r->m.bytes, memory_order_relaxed);

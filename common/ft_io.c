@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -383,4 +385,48 @@ ft_make_dirs(const char *path)
 		*p = '/';
 	}
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- GSO/GRO */
+
+bool
+ft_udp_gso_probe(int fd)
+{
+#ifdef UDP_SEGMENT
+	/* 0 switches it off for plain sends; the size travels per send. */
+	return setsockopt(fd, SOL_UDP, UDP_SEGMENT, &(int){ 0 }, sizeof(int))
+	    == 0;
+#else
+	(void)fd;
+	return false;
+#endif
+}
+
+bool
+ft_udp_gro_enable(int fd)
+{
+#ifdef UDP_GRO
+	return setsockopt(fd, SOL_UDP, UDP_GRO, &(int){ 1 }, sizeof(int)) == 0;
+#else
+	(void)fd;
+	return false;
+#endif
+}
+
+unsigned
+ft_gro_size(struct msghdr *m)
+{
+#ifdef UDP_GRO
+	struct cmsghdr *cm;
+	int size;
+
+	for (cm = CMSG_FIRSTHDR(m); cm != NULL; cm = CMSG_NXTHDR(m, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			memcpy(&size, CMSG_DATA(cm), sizeof(size));
+			return size > 0 ? (unsigned)size : 0;
+		}
+#else
+	(void)m;
+#endif
+	return 0;
 }

@@ -9,6 +9,7 @@
 #ifndef FT_IO_H
 #define FT_IO_H
 
+#include <stdbool.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
@@ -82,6 +83,19 @@ int ft_sendfile_all(int sock, int file, uint64_t size, int64_t deadline_ns,
 struct mmsghdr;
 int ft_sendmmsg_all(int fd, struct mmsghdr *msgs, unsigned n,
     int64_t deadline_ns);
+
+/* UDP segmentation offload (Linux 4.18+: UDP_SEGMENT) and its receive
+ * side (5.0+: UDP_GRO): whether the kernel has it, asked at run time. A
+ * sender with GSO hands the kernel up to FT_GSO_SEGMENTS datagrams of
+ * one size in one send; a receiver with GRO may get that many in one
+ * read, each gso_size long but the last (ft_gro_size says how long). */
+#define FT_GSO_SEGMENTS 64
+bool ft_udp_gso_probe(int fd);
+bool ft_udp_gro_enable(int fd);
+/* The segment size of a read with GRO, from its control messages; 0 when
+ * the read is one datagram. */
+struct msghdr;
+unsigned ft_gro_size(struct msghdr *m);
 
 /* write(2)/pwrite(2) until done. Returns 0 or -1 with errno. */
 int ft_write_all(int fd, const void *buf, size_t len);

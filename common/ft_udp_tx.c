@@ -5,9 +5,9 @@
  * holds, so the buffer is never overrun; the reports clock the sender.
  * The window starts small and doubles while loss stays low (a slow start:
  * a shaper's queue may hold far less than the receiver's buffer), shrinks
- * by a quarter when a report shows more than 10% loss and then grows by
- * one per report; random loss below that is repaired, not treated as
- * congestion. Before any loss, a queue shows as delay: each report gives
+ * by a quarter when more than 10% of a stretch of at least 64
+ * transmissions was lost, and then grows by one per such stretch; random
+ * loss below that is repaired, not treated as congestion. Before any loss, a queue shows as delay: each report gives
  * a round-trip sample, and when it rises well above the smallest seen the
  * window shrinks by an eighth and stops growing.
  *
@@ -215,8 +215,12 @@ ft_udp_tx_report(struct ft_udp_tx *t, const struct ft_dg_status *st,
 		t->bad_reports++;
 		return -1;
 	}
-	if (t->heard && (int32_t)(st->max_tx - t->peer_max_tx) < 0) {
-		t->stale_reports++;	/* overtaken by a newer one */
+	/* Overtaken by a newer one on the way: an older max_tx, or the same
+	 * with lower counts (a late transmission arrived between the two). */
+	if (t->heard && ((int32_t)(st->max_tx - t->peer_max_tx) < 0 ||
+	    (st->max_tx == t->peer_max_tx && (st->rx_count < t->peer_rx ||
+	    st->unique < t->peer_unique)))) {
+		t->stale_reports++;
 		return 1;
 	}
 	if (t->heard && (st->rx_count < t->peer_rx || st->unique <

@@ -46,6 +46,7 @@ struct ft_sockets {
 	uint16_t bound_port;
 	int udp_fds[FT_MAX_WORKERS_CONF];	/* UDP mode: worker k's socket */
 	uint32_t udp_sndbuf_asked, udp_sndbuf_got;
+	bool udp_gso;		/* the kernel segments our datagrams (GSO) */
 };
 
 #endif

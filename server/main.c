@@ -188,7 +188,7 @@ print_listening(const struct ft_conf *conf, const struct ft_sockets *socks,
 	struct sockaddr_storage bound;
 	struct sockaddr *sa = (struct sockaddr *)&bound;
 	socklen_t len = sizeof(bound);
-	char host[NI_MAXHOST] = "?", udp[96] = "", dsize[32] = "auto (path MTU)";
+	char host[NI_MAXHOST] = "?", udp[128] = "", dsize[32] = "auto (path MTU)";
 
 	if (getsockname(socks->listen_fd, sa, &len) < 0 ||
 	    getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
@@ -196,9 +196,10 @@ print_listening(const struct ft_conf *conf, const struct ft_sockets *socks,
 	if (conf->datagram != 0)
 		snprintf(dsize, sizeof(dsize), "%u", conf->datagram);
 	if (conf->proto == FT_UDP)
-		snprintf(udp, sizeof(udp), ", %s, UDP ports %u-%u, datagram %s",
-		    conf->reliable ? "reliable" : "raw", socks->bound_port + 1,
-		    socks->bound_port + conf->workers, dsize);
+		snprintf(udp, sizeof(udp), ", %s, UDP ports %u-%u, datagram %s, "
+		    "GSO %s", conf->reliable ? "reliable" : "raw",
+		    socks->bound_port + 1, socks->bound_port + conf->workers, dsize,
+		    socks->udp_gso ? "on" : "off (the kernel lacks UDP_SEGMENT)");
 	ft_out("ftserver: listening on %s%s%s:%u (%s%s, %u workers, sending "
 	    "%s)\n", sa->sa_family == AF_INET6 ? "[" : "", host,
 	    sa->sa_family == AF_INET6 ? "]" : "", socks->bound_port,
@@ -233,6 +234,7 @@ open_udp_ports(const struct ft_conf *conf, struct ft_sockets *socks,
 			goto fail;
 	}
 	socks->udp_sndbuf_asked = (uint32_t)size;
+	socks->udp_gso = conf->workers > 0 && ft_udp_gso_probe(socks->udp_fds[0]);
 	return 0;
 fail:
 	rc = errno;

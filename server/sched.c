@@ -514,6 +514,9 @@ queue_or_refuse(struct ft_shm *shm, const struct sched_request *req,
 		if (v->ahead > 0)
 			refuse(v, FT_ERR_BUSY, "busy: %u runs are waiting for "
 			    "seats", v->ahead);
+		else if (seats <= v->free)	/* the lobby: seats, no worker */
+			refuse(v, FT_ERR_BUSY, "busy: every worker is still "
+			    "busy; try again in a moment");
 		else
 			refuse(v, FT_ERR_BUSY, "busy: no free seats for a test of "
 			    "%u (%u free)", seats, v->free);

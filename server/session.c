@@ -237,6 +237,7 @@ transfer(struct session *c, const struct served_file *f,
 	job.reliable = conf->reliable;
 	job.peer_rcvbuf = c->rcvbuf;
 	job.secret = c->secret;
+	job.gso = c->w->socks->udp_gso;
 	/* Our address as the client reached it: the datagrams' source. */
 	if (getsockname(c->fd, (struct sockaddr *)&job.local,
 	    &(socklen_t){ sizeof(job.local) }) < 0)

@@ -34,6 +34,7 @@ struct xfer_job {
 	bool reliable;
 	uint32_t peer_rcvbuf;
 	uint64_t secret;		/* OK's secret=: proves hello and reports */
+	bool gso;			/* the kernel segments our sends */
 };
 
 /* DATA and the file's bytes: 0 when all of it went out, -1 otherwise

@@ -14,10 +14,18 @@
  * The transfer is ok only when the client's reports acknowledge every
  * datagram (the server's own accounting) and its DONE agrees (bytes and
  * SHA-256). A DONE that comes first waits a little for those reports
- * (FIN probes ask for them), then fails. */
+ * (FIN probes ask for them), then fails.
+ *
+ * With GSO (UDP_SEGMENT, when the kernel has it) one send hands the
+ * kernel up to FT_GSO_SEGMENTS datagrams (64 KiB at most), which it cuts
+ * at the datagram size: at a 1500-byte MTU that is 44 datagrams for the
+ * cost of one. Datagrams are all one size but the file's last, so that
+ * one ends a send. A kernel or device that refuses it at send time
+ * (EIO: no checksum offload) gets plain sends from then on. */
 #include "xfer.h"
 #include "ft_addr.h"
 #include "ft_dgram.h"
+#include "ft_event.h"
 #include "ft_io.h"
 #include "ft_proto.h"
 #include "ft_time.h"
@@ -25,6 +33,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +42,14 @@
 #include <unistd.h>
 
 #define BATCH_BYTES	(512u << 10)
-#define BATCH_MAX	64
+#define BATCH_MAX	256		/* datagrams per sendmmsg */
+#define GSO_BYTES	65000		/* one send's datagrams, at most */
 #define SETTLE_NS	(2000 * 1000000LL)	/* reports after DONE, at most */
 #define LAST_WORDS_MS	200
+
+/* This worker's kernel or device refused a GSO send (EIO, EINVAL): plain
+ * sends from then on. One transfer at a time per worker process. */
+static bool gso_refused;
 
 struct sender {
 	const struct xfer_job *job;
@@ -48,10 +62,12 @@ struct sender {
 	uint32_t seqs[BATCH_MAX];
 	bool resent[BATCH_MAX];
 	uint8_t *headers, *payload;
-	/* One control message, shared by every datagram: the source. */
-	uint8_t source[CMSG_SPACE(sizeof(struct in6_pktinfo))]
-	    __attribute__((aligned(8)));
-	size_t source_len;
+	/* Control messages shared by every send: the source address, and
+	 * after it the GSO segment size (the datagram's). */
+	uint8_t source[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+	    CMSG_SPACE(sizeof(uint16_t))] __attribute__((aligned(8)));
+	size_t source_len, source_gso_len;
+	unsigned segments;		/* datagrams per send: 1 without GSO */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 };
@@ -76,6 +92,11 @@ sender_init(struct sender *s, const struct xfer_job *job, struct ft_xfer *x)
 		return -1;
 	s->batch = BATCH_BYTES / slot;
 	s->batch = s->batch < 1 ? 1 : s->batch > BATCH_MAX ? BATCH_MAX : s->batch;
+	s->segments = job->gso && !gso_refused ? GSO_BYTES / slot : 1;
+	if (s->segments > FT_GSO_SEGMENTS)
+		s->segments = FT_GSO_SEGMENTS;
+	if (s->segments < 2)
+		s->segments = 1;	/* large datagrams: nothing to gain */
 	s->headers = malloc((size_t)s->batch * FT_DG_HEADER);
 	s->payload = malloc((size_t)s->batch * job->dsize);
 	s->msgs = calloc(s->batch, sizeof(*s->msgs));
@@ -93,6 +114,23 @@ sender_free(struct sender *s)
 	free(s->iov);
 }
 
+/* The GSO segment size after the source: one datagram, header included. */
+static void
+add_segment_size(struct sender *s)
+{
+	struct msghdr m = { .msg_control = s->source,
+	    .msg_controllen = sizeof(s->source) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	uint16_t size = (uint16_t)(s->job->dsize + FT_DG_HEADER);
+
+	cm = (struct cmsghdr *)((uint8_t *)cm + s->source_len);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(size));
+	memcpy(CMSG_DATA(cm), &size, sizeof(size));
+	s->source_gso_len = s->source_len + CMSG_SPACE(sizeof(size));
+}
+
 /* The source address of every datagram: the one the client reached us
  * at over TCP. A socket bound to all addresses would otherwise send from
  * whatever address the route prefers, and on a host with several the
@@ -103,6 +141,7 @@ set_source(struct sender *s, const struct sockaddr_storage *local)
 	struct cmsghdr *cm = (struct cmsghdr *)s->source;
 
 	memset(s->source, 0, sizeof(s->source));
+	s->source_gso_len = 0;
 	if (local->ss_family == AF_INET6) {
 		struct in6_pktinfo pi = { .ipi6_addr =
 		    ((const struct sockaddr_in6 *)local)->sin6_addr };
@@ -120,6 +159,8 @@ set_source(struct sender *s, const struct sockaddr_storage *local)
 		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 		s->source_len = CMSG_SPACE(sizeof(pi));
 	}
+	if (s->segments > 1)
+		add_segment_size(s);
 }
 
 /* Reads the batch's payloads. Payload slots are dsize apart, as the
@@ -144,9 +185,10 @@ load_payloads(struct sender *s, unsigned n)
 	return 0;
 }
 
-/* The n datagrams the state machine picked, transmissions first_tx on. */
-static int
-send_batch(struct sender *s, unsigned n, uint32_t first_tx)
+/* The headers and iovecs of the n datagrams picked, transmissions
+ * first_tx on: two iovecs each (header, payload). */
+static void
+frame_batch(struct sender *s, unsigned n, uint32_t first_tx)
 {
 	const struct xfer_job *j = s->job;
 	unsigned i, len;
@@ -163,16 +205,55 @@ send_batch(struct sender *s, unsigned n, uint32_t first_tx)
 		    FT_DG_HEADER };
 		s->iov[2 * i + 1] = (struct iovec){ s->payload +
 		    (size_t)i * j->dsize, len };
-		s->msgs[i].msg_hdr = (struct msghdr){ .msg_name = &s->peer,
-		    .msg_namelen = s->peerlen, .msg_iov = &s->iov[2 * i],
-		    .msg_iovlen = 2, .msg_control = s->source,
-		    .msg_controllen = s->source_len };
 		s->x->wire_bytes += len + FT_DG_HEADER +
 		    FT_DG_WIRE_OVERHEAD(s->peer.ss_family);
 	}
-	if (load_payloads(s, n) < 0 ||
-	    ft_sendmmsg_all(j->udp_fd, s->msgs, n, j->deadline_ns) < 0)
+}
+
+/* Groups the n framed datagrams into sends of up to `segments` each (a
+ * short datagram, the file's last, ends one); returns how many sends. */
+static unsigned
+group_sends(struct sender *s, unsigned n)
+{
+	unsigned i = 0, k, m = 0;
+
+	while (i < n) {
+		for (k = 1; k < s->segments && i + k < n &&
+		    s->iov[2 * (i + k) - 1].iov_len == s->job->dsize; k++)
+			;
+		s->msgs[m++].msg_hdr = (struct msghdr){ .msg_name = &s->peer,
+		    .msg_namelen = s->peerlen, .msg_iov = &s->iov[2 * i],
+		    .msg_iovlen = 2 * k, .msg_control = s->source,
+		    .msg_controllen = k > 1 ? s->source_gso_len : s->source_len };
+		i += k;
+	}
+	return m;
+}
+
+/* The n datagrams the state machine picked, transmissions first_tx on. */
+static int
+send_batch(struct sender *s, unsigned n, uint32_t first_tx)
+{
+	const struct xfer_job *j = s->job;
+	unsigned sends;
+
+	frame_batch(s, n, first_tx);
+	if (load_payloads(s, n) < 0)
 		return -1;
+	sends = group_sends(s, n);
+	if (ft_sendmmsg_all(j->udp_fd, s->msgs, sends, j->deadline_ns) < 0) {
+		if (s->segments == 1 || (errno != EIO && errno != EINVAL))
+			return -1;
+		/* GSO refused at send time: the same datagrams, one by one
+		 * (a few may arrive twice: the receiver counts duplicates). */
+		gso_refused = true;
+		s->segments = 1;
+		log_warn("UDP GSO refused by the kernel or the device (%s): "
+		    "plain sends from now on", strerror(errno));
+		if (ft_sendmmsg_all(j->udp_fd, s->msgs, group_sends(s, n),
+		    j->deadline_ns) < 0)
+			return -1;
+	}
 	s->x->dgrams += n;
 	s->x->dgrams_resent = s->m.resent;
 	s->x->bytes = s->m.bytes;

@@ -241,11 +241,19 @@ sub blast {
 sub client {
 	my ($host, $port, $name, $out, @opts) = @_;
 	my %opt = map { /^(\w+)=(.*)$/ ? ($1 => $2) : ($_ => 1) } @opts;
-	my $tcp = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-	    Proto => 'tcp', Timeout => 10) or fail("connect $host:$port: $!");
-	my $greeting = read_line($tcp, 10) // fail('no greeting');
-	write_line($tcp, "GET $name group=1 proto=udp");
-	my $offer = read_line($tcp, 20) // fail('no offer');
+	my ($tcp, $offer);
+	# Busy (a worker still ending the previous transfer): again, a few
+	# times, as a user would.
+	for my $try (1 .. 25) {
+		$tcp = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+		    Proto => 'tcp', Timeout => 10) or fail("connect $host:$port: $!");
+		read_line($tcp, 10) // fail('no greeting');
+		write_line($tcp, "GET $name group=1 proto=udp");
+		$offer = read_line($tcp, 20) // fail('no offer');
+		last unless $offer =~ /^ERR 503 /;
+		close $tcp;
+		sleep 0.2;
+	}
 	say "offer $offer";
 	fail("refused: $offer") unless $offer =~ /^OK /;
 	my %o = $offer =~ /(\w+)=(\S+)/g;

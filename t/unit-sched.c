@@ -518,6 +518,24 @@ check_barrier(void)
 	conf.ready_timeout_s = 60;
 }
 
+/* The lobby (every worker busy) answers a GET without a run id, which
+ * cannot be queued: with seats free, it must not say there are none
+ * (it once said "no free seats for a test of 1 (1 free)"). */
+static void
+check_lobby_refusal(void)
+{
+	struct sched_verdict v;
+	struct sched_request r = { .run = 0, .group = 1, .client = 1,
+	    .proto = FT_TCP, .client_ip = "10.0.0.1", .file = "a.bin",
+	    .size = 10, .sha256 = SHA };
+
+	fresh(1, 0);
+	sched_lobby_admit(shm, &conf, &r, now, &v);
+	is_int(SCHED_REFUSED, v.answer, "lobby, no run id, a seat free: refused");
+	ok(strncmp(v.why, "busy: every worker is still busy", 32) == 0,
+	    "...saying the workers are busy, not the seats (%s)", v.why);
+}
+
 static void
 check_handshakes(void)
 {
@@ -547,6 +565,7 @@ main(void)
 	check_unstarted_and_death();
 	check_barrier();
 	check_handshakes();
+	check_lobby_refusal();
 	ft_shm_destroy(shm);
 	return done_testing();
 }
