@@ -21,7 +21,8 @@
  * at the datagram size: at a 1500-byte MTU that is 44 datagrams for the
  * cost of one. Datagrams are all one size but the file's last, so that
  * one ends a send. A kernel or device that refuses it at send time
- * (EIO: no checksum offload) gets plain sends from then on. */
+ * (EIO: no checksum offload; EMSGSIZE/EINVAL: datagrams larger than the
+ * path's MTU, -s) gets plain sends from then on. */
 #include "xfer.h"
 #include "ft_addr.h"
 #include "ft_dgram.h"
@@ -242,10 +243,13 @@ send_batch(struct sender *s, unsigned n, uint32_t first_tx)
 		return -1;
 	sends = group_sends(s, n);
 	if (ft_sendmmsg_all(j->udp_fd, s->msgs, sends, j->deadline_ns) < 0) {
-		if (s->segments == 1 || (errno != EIO && errno != EINVAL))
+		if (s->segments == 1 || (errno != EIO && errno != EINVAL &&
+		    errno != EMSGSIZE))
 			return -1;
-		/* GSO refused at send time: the same datagrams, one by one
-		 * (a few may arrive twice: the receiver counts duplicates). */
+		/* GSO refused at send time (no checksum offload; datagrams
+		 * larger than the path's MTU, which plain sends fragment):
+		 * the same datagrams, one by one (a few may arrive twice:
+		 * the receiver counts duplicates). */
 		gso_refused = true;
 		s->segments = 1;
 		log_warn("UDP GSO refused by the kernel or the device (%s): "
