@@ -327,6 +327,12 @@ handshake(struct conn *c, struct ft_reader *in)
 	if (o->udp && (c->offer.udp_port == 0 || c->offer.datagram < FT_DG_MIN ||
 	    c->offer.datagram > FT_DG_MAX))
 		return conn_fail(c, "%s", "the server's UDP offer is incomplete"), -1;
+	/* A count that does not fit would wrap: a few datagrams "verified"
+	 * for a file of terabytes. */
+	if (o->udp && !ft_dg_fits(c->offer.size, c->offer.datagram))
+		return conn_fail(c, "the server offers %llu bytes in %u-byte "
+		    "datagrams: more than UDP mode can count",
+		    (unsigned long long)c->offer.size, c->offer.datagram), -1;
 	return 0;
 }
 

@@ -65,6 +65,12 @@ ft_dg_get_header(const uint8_t *buf, size_t n, struct ft_dg_header *h)
 	return (size_t)h->len + FT_DG_HEADER == n ? 0 : -1;
 }
 
+bool
+ft_dg_fits(uint64_t size, unsigned dsize)
+{
+	return dsize > 0 && size / dsize + (size % dsize != 0) <= FT_DG_MAX_COUNT;
+}
+
 uint32_t
 ft_dg_count(uint64_t size, unsigned dsize)
 {

@@ -69,7 +69,11 @@ void ft_dg_put_header(uint8_t *buf, const struct ft_dg_header *h);
  * 0, or -1 for a datagram to count as bad and drop. */
 int ft_dg_get_header(const uint8_t *buf, size_t n, struct ft_dg_header *h);
 /* DATA geometry: how many datagrams a file takes, and the payload length
- * datagram seq must carry. */
+ * datagram seq must carry. A transfer has at most FT_DG_MAX_COUNT (seq
+ * and tx numbers are 32 bits; tx compares by difference): larger files
+ * need larger datagrams (ft_dg_fits). */
+#define FT_DG_MAX_COUNT 0x3fffffffu
+bool ft_dg_fits(uint64_t size, unsigned dsize);
 uint32_t ft_dg_count(uint64_t size, unsigned dsize);
 unsigned ft_dg_len(uint64_t size, unsigned dsize, uint32_t seq);
 

@@ -30,6 +30,8 @@ ft_udp_rx_init(struct ft_udp_rx *r, const struct ft_udp_rx_conf *c,
 {
 	memset(r, 0, sizeof(*r));
 	r->conf = *c;
+	if (!ft_dg_fits(c->size, c->dsize))
+		return -1;
 	r->total = ft_dg_count(c->size, c->dsize);
 	r->phase = r->total == 0 ? FT_RX_DONE : FT_RX_HELLO;
 	/* Reports clock the sender: each lets out as many datagrams as it

@@ -48,6 +48,8 @@ ft_udp_tx_init(struct ft_udp_tx *t, const struct ft_udp_tx_conf *c,
 
 	memset(t, 0, sizeof(*t));
 	t->conf = *c;
+	if (!ft_dg_fits(c->size, c->dsize))
+		return -1;
 	t->phase = FT_TX_HELLO;
 	t->total = ft_dg_count(c->size, c->dsize);
 	t->budget = (uint64_t)t->total * (1 + FT_UDP_REPAIR_FACTOR) + 16;

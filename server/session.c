@@ -342,7 +342,7 @@ serve_seat(struct session *c, const struct ft_request *req,
 {
 	struct ft_xfer *x = sched_outcome(c->w->shm, seat->outcome);
 	struct sched_unstarted u;
-	char udp[96];
+	char udp[128];
 
 	describe_outcome(c, req, seat, x);
 	strlcpy(c->slot->file, f->name, sizeof(c->slot->file));
@@ -350,7 +350,12 @@ serve_seat(struct session *c, const struct ft_request *req,
 	c->slot->bytes = 0;
 	set_state(c, FT_SLOT_GATHERING);
 	udp_offer(c, udp, sizeof(udp));
-	if (ft_send_line(c->fd, sched_start_deadline(c->w->shm, seat),
+	if (udp[0] != '\0' && !ft_dg_fits(f->size, c->dsize)) {
+		ft_set_reason(x, "%llu bytes do not fit in UDP mode's count of "
+		    "%u-byte datagrams", (unsigned long long)f->size, c->dsize);
+		ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "ERR %d %s\n",
+		    FT_ERR_TOO_LARGE, x->reason);
+	} else if (ft_send_line(c->fd, sched_start_deadline(c->w->shm, seat),
 	    "OK member=%u group=%u file=%s size=%llu sha256=%s%s test=%u\n",
 	    seat->member, seat->expected, f->name, (unsigned long long)f->size,
 	    f->sha256, udp, seat->test_no) < 0)

@@ -120,6 +120,18 @@ fake raw-nofin raw drop=54 nofin
 lost raw-nofin 1 736 0
 ok "raw-nofin: the time counted ($SECS s) excludes the quiet wait that ended it" \
     awk -v s="${SECS:-9}" 'BEGIN { exit !(s < 0.9) }'
+# An offer whose datagram count does not fit in 32 bits (2^41 + 512
+# bytes in 512-byte datagrams): once counted as 1 datagram, "verified".
+peer_bg fake-huge server "$CAT/$NAME" reliable 512 claim_size=$(( (1 << 41) + 512 ))
+wait_for 20 grep -qs '^port ' "$T/fake-huge.out"
+PORT=$(sed -n 's/^port //p' "$T/fake-huge.out") client huge -u -c 1 -y -f "$NAME" \
+    -o "$T/huge-out" -L "$T/huge-logs" -t 5
+kill "${BG[fake-huge]}" 2>/dev/null; wait "${BG[fake-huge]}" 2>/dev/null
+unset 'BG[fake-huge]'
+is "$CLIENT_RC" 1 "huge: ftclient exits 1"
+file_like "$T/huge.out" 'more than UDP mode can count' "huge: it says the offer cannot be counted"
+is "$(ls -A "$T/huge-out" 2>/dev/null)" "" "huge: nothing stored"
+
 # A server whose datagrams never arrive (a firewall on the way): the
 # client says hello every 0.1 s, then gives up after -t, saying what to
 # check, instead of "no data".

@@ -55,6 +55,7 @@
 #       secret), waits for the client's HELLO (prints "hello from port
 #       P", "(READY's)" when it is READY's port), sends its datagrams
 #       there, and reads DONE.
+#         claim_size=N  the OK line says N bytes (the rest is the file's)
 #         silent    sends nothing, counts the client's hellos with the
 #                   secret until it gives up; prints "hellos N"
 #         forge     first sends the client forged datagrams (strangers'
@@ -473,7 +474,8 @@ sub server {
 	my $uport = $udp->sockport;
 	my $xfer = int(rand(0xffffffff));
 	my $secret = int(rand(0xffffffff)) * 4294967296 + int(rand(0xffffffff));
-	write_line($tcp, "OK member=1 group=1 file=$name size=$size sha256=$sha " .
+	write_line($tcp, "OK member=1 group=1 file=$name size=" .
+	    ($opt{claim_size} // $size) . " sha256=$sha " .
 	    sprintf('udp_port=%u xfer=%08x secret=%016x datagram=%u mode=%s',
 	    $uport, $xfer, $secret, $d, $mode));
 	my $ready = read_line($tcp, 30) // fail('no READY');

@@ -513,6 +513,23 @@ test_same_peer(void)
 	ok(!ft_dg_same_peer(&u1, &u2), "same peer? two non-IP addresses: no");
 }
 
+/* A count past FT_DG_MAX_COUNT would wrap: 2^41 + 512 bytes in 512-byte
+ * datagrams once made a total of 1 (a hostile offer "verified" with one
+ * datagram). */
+static void
+test_fits(void)
+{
+	ok(ft_dg_fits(0, 512), "an empty file fits");
+	ok(ft_dg_fits((uint64_t)FT_DG_MAX_COUNT * 512, 512),
+	    "FT_DG_MAX_COUNT datagrams fit");
+	ok(!ft_dg_fits((uint64_t)FT_DG_MAX_COUNT * 512 + 1, 512),
+	    "one byte more does not");
+	ok(!ft_dg_fits((1ULL << 41) + 512, 512), "2^41 + 512 bytes in 512-byte "
+	    "datagrams do not fit");
+	ok(!ft_dg_fits(UINT64_MAX, FT_DG_MAX), "UINT64_MAX bytes do not fit");
+	ok(!ft_dg_fits(1, 0), "a datagram size of 0 never fits");
+}
+
 int
 main(void)
 {
@@ -525,5 +542,6 @@ main(void)
 	test_hello();
 	test_window();
 	test_same_peer();
+	test_fits();
 	return done_testing();
 }
