@@ -17,13 +17,18 @@
 # loopback ceiling that iperf3 measures, when it is installed, and the
 # receive path's reference: nginx + 10 curl + sha256sum of the same file,
 # against ftclient -c 10's whole process (target: at least 6 x faster).
+# Then, as root (network namespaces), the same over a veth pair with a
+# 1500-byte MTU, where per-packet costs show (loopback's 64 KiB MTU hides
+# them): files/100MB.bin, 1 and 10 clients, TCP, UDP reliable, UDP raw;
+# targets: UDP at least as fast as TCP in the same run, raw without loss.
 # One warm-up run goes first: the server hashes the file once (cached) and
 # the file lands in the page cache. Received files and logs go to a
 # temporary folder removed at the end. The figures are informative: the
 # exit status is 0 unless a transfer failed.
 #
 # Environment: FT_BENCH_FILE (250MB.bin), FT_BENCH_RUNS ("1 10 25"),
-# FT_BENCH_PROTOS ("tcp reliable raw"),
+# FT_BENCH_PROTOS ("tcp reliable raw"), FT_BENCH_VETH_FILE (100MB.bin;
+# "none" skips the veth table), FT_BENCH_VETH_RUNS ("1 10"),
 # TMPDIR (where the temporary folder goes: TMPDIR=/dev/shm keeps the
 # received copies off the disk).
 # The table's printf format is this script's own ROW:
@@ -42,6 +47,12 @@ SERVER_ARGS=()		# per protocol: -u -m MODE
 CLIENT_ARGS=()		# per protocol: -u
 PROTO=tcp
 TCP_WALL_10=""		# the UDP reliable target is 1.5 x this
+declare -A TCP_WALL=()	# per client count: the veth table's UDP targets
+HOST=127.0.0.1		# the server's address (the veth table: its namespace's)
+SERVER_IN=()		# the veth table: ip netns exec NS, per side
+CLIENT_IN=()
+VETH=""			# set while the veth table runs
+NS_MADE=()
 WORKERS=25
 CLIENT_LIMIT_S=300	# one client run, at most
 GNU_TIME=/usr/bin/time
@@ -63,6 +74,7 @@ cleanup() {
 	[[ -z $iperf_pid ]] || stop_pid "$iperf_pid" || true
 	[[ -z $server_pid ]] || stop_pid "$server_pid" || true
 	[[ -z $nginx_pid ]] || stop_pid "$nginx_pid" || true
+	for ns in "${NS_MADE[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 	rm -rf "$tmp"
 	exit "$rc"
 }
@@ -118,7 +130,8 @@ iperf_ceiling() {
 
 start_server() {
 	local i
-	"$SERVER" -p "$WORKERS" -P 0 -b 127.0.0.1 -f "$FILE" -L "$tmp/server-logs" \
+	"${SERVER_IN[@]}" "$SERVER" -p "$WORKERS" -P 0 -b "$HOST" -f "$FILE" \
+	    -L "$tmp/server-logs" \
 	    "${SERVER_ARGS[@]}" </dev/null >"$tmp/server.out" 2>&1 &
 	server_pid=$!
 	for ((i = 0; i < 100; i++)); do
@@ -199,7 +212,8 @@ run_clients() {
 	[[ -x $GNU_TIME ]] && timecmd=("$GNU_TIME" -f '%M %e' -o "$dir/time")
 	reset_worker_peaks
 	logged=$(server_tests)
-	timeout -k 5 "$CLIENT_LIMIT_S" "${timecmd[@]}" "$CLIENT" -c "$n" -y \
+	timeout -k 5 "$CLIENT_LIMIT_S" "${timecmd[@]}" "${CLIENT_IN[@]}" \
+	    "$CLIENT" -H "$HOST" -c "$n" -y \
 	    -P "$port" -f "$FILE" -o "$dir/recv" -L "$dir/logs" \
 	    "${CLIENT_ARGS[@]}" >"$dir/client.out" 2>&1 || rc=$?
 	((rc != 0)) || wait_server_log "$logged" || true
@@ -227,8 +241,9 @@ run_clients() {
 		read -r rss_c proc_s < <(tail -n 1 "$dir/time")
 		rss_c=$(awk -v k="$rss_c" 'BEGIN { printf "%.1f", k / 1024 }')
 	fi
-	[[ $PROTO == tcp && $n == 10 ]] && TCP_WALL_10=$wall
-	[[ $PROTO == tcp && $n == 10 ]] && TCP_PROC_10=$proc_s
+	[[ -z $VETH && $PROTO == tcp && $n == 10 ]] && TCP_WALL_10=$wall
+	[[ -n $VETH && $PROTO == tcp ]] && TCP_WALL[$n]=$wall
+	[[ -z $VETH && $PROTO == tcp && $n == 10 ]] && TCP_PROC_10=$proc_s
 	print_row "$n" "$verified" "${wall:--}" "$proc_s" "${aggr:--}" \
 	    "$cmin" "$cmed" "$cmax" \
 	    "$(awk -v k="$peak_w" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_c" \
@@ -281,12 +296,15 @@ with_target() {
 print_row() {
 	local n=$1 verified=$2 wall=$3 proc=$4 aggr=$5 mn=$6 md=$7 mx=$8
 	local wrss=$9 crss=${10} loss=${11} wt=-
-	case $PROTO-$n in
+	case ${VETH:+veth-}$PROTO-$n in
+	veth-tcp-*) ;;
+	veth-*) wt=${TCP_WALL[$n]:--} ;;
 	tcp-1 | reliable-1) wt=0.5 ;;
 	tcp-10) wt=3 ;;
 	reliable-10) [[ -n $TCP_WALL_10 ]] &&
 	    wt=$(awk -v t="$TCP_WALL_10" 'BEGIN { printf "%.2f", 1.5 * t }') ;;
 	esac
+	[[ -n $VETH && $PROTO == raw ]] && loss+=" (target 0 lost)"
 	printf "$ROW" "$PROTO" "$n" "$verified" "$(with_target "$wall" "$wt")" \
 	    "$proc" "$aggr" "$mn / $md / $mx" "$(with_target "$wrss" 8)" \
 	    "$(with_target "$crss" $((16 + 4 * n)))" "$loss"
@@ -347,6 +365,44 @@ nginx_reference() {
 	fi
 }
 
+# One server per protocol, each warmed up first (it hashes the file once;
+# the file enters the page cache).
+run_table() {
+	for PROTO in $PROTOS; do
+		case $PROTO in
+		tcp) SERVER_ARGS=() CLIENT_ARGS=() ;;
+		*) SERVER_ARGS=(-u -m "$PROTO") CLIENT_ARGS=(-u) ;;
+		esac
+		start_server
+		run_clients 1 warmup
+		for n in $RUNS; do
+			run_clients "$n"
+		done
+		stop_pid "$server_pid" || true
+		server_pid=""
+	done
+}
+
+# The veth table's namespaces: the server's (198.18.0.1) and the
+# clients' (198.18.0.2), joined by a veth pair (MTU 1500). VETH_WHY says
+# why not.
+VETH_WHY=""
+veth_up() {
+	local a=ftbench-$$-a b=ftbench-$$-b
+	[[ $(id -u) == 0 ]] || { VETH_WHY="needs root (network namespaces)"; return 1; }
+	command -v ip >/dev/null || { VETH_WHY="no ip(8)"; return 1; }
+	ip netns add "$a" 2>/dev/null && NS_MADE+=("$a") &&
+	    ip netns add "$b" 2>/dev/null && NS_MADE+=("$b") &&
+	    ip link add ftbva$$ netns "$a" type veth peer name ftbvb$$ netns "$b" &&
+	    ip -n "$a" addr add 198.18.0.1/24 dev ftbva$$ &&
+	    ip -n "$b" addr add 198.18.0.2/24 dev ftbvb$$ &&
+	    ip -n "$a" link set ftbva$$ up && ip -n "$b" link set ftbvb$$ up &&
+	    ip -n "$a" link set lo up && ip -n "$b" link set lo up ||
+	    { VETH_WHY="cannot set up the namespaces"; return 1; }
+	SERVER_IN=(ip netns exec "$a") CLIENT_IN=(ip netns exec "$b")
+	HOST=198.18.0.1
+}
+
 for f in "$SERVER" "$CLIENT"; do
 	[[ -x $f ]] || { echo "bench: $f is missing: run 'make all'" >&2; exit 1; }
 done
@@ -364,21 +420,7 @@ echo "loopback ceiling (iperf3, 1 TCP stream, 3 s): $(iperf_ceiling)"
     echo "GNU time is not installed ($GNU_TIME): client RSS is n/a"
 echo
 print_header
-# One server per protocol, each warmed up first (it hashes the file once;
-# the file enters the page cache).
-for PROTO in $PROTOS; do
-	case $PROTO in
-	tcp) SERVER_ARGS=() CLIENT_ARGS=() ;;
-	*) SERVER_ARGS=(-u -m "$PROTO") CLIENT_ARGS=(-u) ;;
-	esac
-	start_server
-	run_clients 1 warmup
-	for n in $RUNS; do
-		run_clients "$n"
-	done
-	stop_pid "$server_pid" || true
-	server_pid=""
-done
+run_table
 ref=$(nginx_reference 10)
 echo
 echo "receive path: 10 x $FILE, nginx + curl + sha256sum: $ref s;" \
@@ -393,6 +435,22 @@ echo "targets (2-core machine): 1 x 250 MiB <= 0.5 s (TCP and UDP reliable),"
 echo "  10 x 250 MiB <= 3 s (TCP), UDP reliable 10 x 250 MiB <= 1.5 x TCP's time,"
 echo "  UDP raw under 1% loss, worker RSS <= 8 MiB, client RSS <= 16 MiB + 4 MiB"
 echo "  per connection"
+
+VETH_FILE=${FT_BENCH_VETH_FILE:-100MB.bin}
+if [[ $VETH_FILE != none ]]; then
+	echo
+	if [[ ! -f files/$VETH_FILE ]]; then
+		echo "veth table: skipped (files/$VETH_FILE is missing: make files)"
+	elif ! veth_up; then
+		echo "veth table: skipped ($VETH_WHY)"
+	else
+		VETH=1 FILE=$VETH_FILE RUNS=${FT_BENCH_VETH_RUNS:-1 10}
+		echo "veth pair, MTU 1500, network namespaces: files/$FILE (targets: UDP wall"
+		echo "  <= TCP's in this table, for the same clients; raw without loss)"
+		print_header
+		run_table
+	fi
+fi
 if ((failed)); then
 	echo "bench: a transfer FAILED (see above)"
 	exit 1
