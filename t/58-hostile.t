@@ -70,9 +70,11 @@ is "$((served + errors))" "${#clients[@]}" "100 at once: each of the ${#clients[
 ok "100 at once: most were served by queueing ($served)" test "$served" -ge $(( ${#clients[@]} / 2 ))
 # Beyond --per-address (8) connections waiting for their request, a
 # silent one is cut off at once with 503; the first ones wait out the
-# idle timeout (408).
-is "$(cat "$T"/silent*.out | grep -vEc '^ERR (408 no request in time|503 too many connections from 127\.0\.0\.1 waiting to send a request \(limit 8\))$')" 0 \
-    "100 at once: each of the ${#SILENT[@]} silent connections got ERR 408, or 503 beyond the per-address limit ($outcomes)"
+# idle timeout (408), unless every worker is busy meanwhile: then a
+# connection silent for 1 s gives its worker back (503, the silence cut;
+# seen under ASan, where the runs take longer).
+is "$(cat "$T"/silent*.out | grep -vEc '^ERR (408 no request in time|503 too many connections from 127\.0\.0\.1 waiting to send a request \(limit 8\)|503 busy: every worker is busy, and this connection sent nothing; send the request at once)$')" 0 \
+    "100 at once: each of the ${#SILENT[@]} silent connections got ERR 408, 503 beyond the per-address limit, or 503 cut while the pool was busy ($outcomes)"
 ok "100 at once: all ended within 60 s ($took ms)" test "$took" -lt 60000
 ok "the server is running" alive "$SERVER_PID"
 is "$(workers)" "$pids" "no worker died or was replaced"
