@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +64,8 @@ struct sender {
 	uint32_t seqs[BATCH_MAX];
 	bool resent[BATCH_MAX];
 	uint8_t *headers, *payload;
+	const uint8_t *map;		/* the file, mapped (NULL: pread) */
+	uint64_t trimmed;		/* map pages below this given back */
 	/* Control messages shared by every send: the source address, and
 	 * after it the GSO segment size (the datagram's). */
 	uint8_t source[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
@@ -72,6 +75,27 @@ struct sender {
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 };
+
+/* The file, mapped read-only: the datagrams' payloads point into the
+ * page cache and the kernel copies them once, into the packets (a pread
+ * into a buffer first was a second copy: 10 x 100 MB over a veth pair,
+ * wall 1.145 s -> 1.074 s, medians of 5). Only the kernel reads the
+ * mapping, so a file truncated meanwhile makes sendmmsg fail (EFAULT)
+ * rather than kill the worker (SIGBUS). Without a mapping, pread. */
+static void
+map_file(struct sender *s)
+{
+	uint64_t size = s->job->file->size;
+	void *m;
+
+	if (size == 0 || size > SIZE_MAX)
+		return;
+	m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, s->job->file->fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	s->map = m;
+	(void)madvise(m, (size_t)size, MADV_SEQUENTIAL);	/* a hint */
+}
 
 static int
 sender_init(struct sender *s, const struct xfer_job *job, struct ft_xfer *x)
@@ -98,17 +122,22 @@ sender_init(struct sender *s, const struct xfer_job *job, struct ft_xfer *x)
 		s->segments = FT_GSO_SEGMENTS;
 	if (s->segments < 2)
 		s->segments = 1;	/* large datagrams: nothing to gain */
+	map_file(s);
 	s->headers = malloc((size_t)s->batch * FT_DG_HEADER);
-	s->payload = malloc((size_t)s->batch * job->dsize);
+	if (s->map == NULL)
+		s->payload = malloc((size_t)s->batch * job->dsize);
 	s->msgs = calloc(s->batch, sizeof(*s->msgs));
 	s->iov = calloc(2 * (size_t)s->batch, sizeof(*s->iov));
-	return s->headers && s->payload && s->msgs && s->iov ? 0 : -1;
+	return s->headers && (s->map || s->payload) && s->msgs && s->iov ?
+	    0 : -1;
 }
 
 static void
 sender_free(struct sender *s)
 {
 	ft_udp_tx_free(&s->m);
+	if (s->map != NULL)
+		(void)munmap((void *)s->map, s->job->file->size);	/* at exit anyway */
 	free(s->headers);
 	free(s->payload);
 	free(s->msgs);
@@ -204,7 +233,8 @@ frame_batch(struct sender *s, unsigned n, uint32_t first_tx)
 		ft_dg_put_header(s->headers + i * FT_DG_HEADER, &h);
 		s->iov[2 * i] = (struct iovec){ s->headers + i * FT_DG_HEADER,
 		    FT_DG_HEADER };
-		s->iov[2 * i + 1] = (struct iovec){ s->payload +
+		s->iov[2 * i + 1] = (struct iovec){ s->map != NULL ?
+		    (void *)(s->map + (uint64_t)seq * j->dsize) : s->payload +
 		    (size_t)i * j->dsize, len };
 		s->x->wire_bytes += len + FT_DG_HEADER +
 		    FT_DG_WIRE_OVERHEAD(s->peer.ss_family);
@@ -231,6 +261,24 @@ group_sends(struct sender *s, unsigned n)
 	return m;
 }
 
+/* The mapped file's pages behind the first pass, beyond this much, are
+ * given back (repairs fault the few they need in again): the worker's
+ * resident memory stays within its target (8 MiB) whatever the file. */
+#define TRIM_BYTES (512u << 10)
+
+static void
+trim_map(struct sender *s)
+{
+	uint64_t pos = (uint64_t)s->m.next_seq * s->job->dsize, upto;
+
+	if (pos < s->trimmed + 2 * TRIM_BYTES)
+		return;
+	upto = (pos - TRIM_BYTES) & ~(uint64_t)4095;
+	(void)madvise((void *)(s->map + s->trimmed), upto - s->trimmed,
+	    MADV_DONTNEED);
+	s->trimmed = upto;
+}
+
 /* The n datagrams the state machine picked, transmissions first_tx on. */
 static int
 send_batch(struct sender *s, unsigned n, uint32_t first_tx)
@@ -239,7 +287,7 @@ send_batch(struct sender *s, unsigned n, uint32_t first_tx)
 	unsigned sends;
 
 	frame_batch(s, n, first_tx);
-	if (load_payloads(s, n) < 0)
+	if (s->map == NULL && load_payloads(s, n) < 0)
 		return -1;
 	sends = group_sends(s, n);
 	if (ft_sendmmsg_all(j->udp_fd, s->msgs, sends, j->deadline_ns) < 0) {
@@ -258,6 +306,8 @@ send_batch(struct sender *s, unsigned n, uint32_t first_tx)
 		    j->deadline_ns) < 0)
 			return -1;
 	}
+	if (s->map != NULL)
+		trim_map(s);
 	s->x->dgrams += n;
 	s->x->dgrams_resent = s->m.resent;
 	s->x->bytes = s->m.bytes;
@@ -386,7 +436,9 @@ send_until_done(struct sender *s)
 		}
 		if (n > 0) {
 			if (send_batch(s, n, first_tx) < 0) {
-				ft_set_reason(s->x, "sending: %s", strerror(errno));
+				ft_set_reason(s->x, "sending: %s", errno == EFAULT ?
+				    "the file shrank while it was sent" :
+				    strerror(errno));
 				return -1;
 			}
 			ev = wait_events(s, 0, true);

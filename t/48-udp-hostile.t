@@ -23,6 +23,8 @@
 #   client's real socket.
 # - slow (the deadline): progress that never stops still ends at
 #   --transfer-timeout; reports cannot extend it.
+# - a served file that shrinks mid-transfer: the transfer fails with the
+#   reason, the worker lives.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/udp-lib.sh"
 
@@ -124,5 +126,22 @@ peer client "$HOST" "$PORT" odd.bin "$T/unused" slow=5 deadline=30
 like "$(peer_value "$PEER_OUT" control)" '^ERR 408 the transfer did not end within 3 s' \
     "slow: ends at --transfer-timeout 3 ($(peer_value "$PEER_OUT" control))"
 ok "slow: within 6 s ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 6
+stop_server
+
+# --- A served file that shrinks during a transfer: the server sends
+# from a mapping of it, which the kernel reads; the pages gone make the
+# send fail (EFAULT), not kill the worker (SIGBUS).
+cp "$CAT/3m.bin" "$CAT/shrink.bin"
+start_udp_server -p 1 -m reliable -s "$D" --io-timeout 5
+peer_bg shrink client "$HOST" "$PORT" shrink.bin "$T/unused" slow=2 deadline=30
+sleep 1
+truncate -s 100000 "$CAT/shrink.bin"
+wait "${BG[shrink]}"
+unset 'BG[shrink]'
+like "$(sed -n 's/^control //p' "$T/shrink.out")" '^ERR 408 sending: the file shrank while it was sent' \
+    "shrink: the transfer fails, saying the file shrank"
+ok "shrink: the worker was not killed" eval '! grep -q "killed by signal" "$SERVER_ERR"'
+read -r okv <<<"$(row_of 1 ok)"
+is "$okv" no "shrink: ok=no"
 stop_server
 done_testing
