@@ -68,8 +68,49 @@ conn_fail(struct conn *c, const char *fmt, ...)
 	set_state(c, C_FAILED);
 }
 
+/* Makes fd one of the connection's sockets (*slot: fd or udp_fd), where
+ * an interruption shuts it down, unless the run is already stopped: the
+ * stop passed it by, so it is closed, and -1 with ECANCELED. Under mu,
+ * as the stop: a socket is either shut down by it or never used. */
 static int
-connect_to(const char *host, const char *port, char *why, size_t whylen)
+adopt_socket(struct conn *c, int *slot, int fd)
+{
+	bool stopped;
+
+	pthread_mutex_lock(&c->cl->mu);
+	stopped = c->cl->stopped;
+	if (!stopped)
+		__atomic_store_n(slot, fd, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&c->cl->mu);
+	if (stopped) {
+		close(fd);
+		errno = ECANCELED;
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes one of the connection's sockets, out of the stop's reach first
+ * (its number may be reused at once). */
+static void
+drop_socket(struct conn *c, int *slot)
+{
+	int fd = *slot;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&c->cl->mu);
+	__atomic_store_n(slot, -1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&c->cl->mu);
+	close(fd);
+}
+
+/* Connects to the server; with c, the socket is the connection's before
+ * connect(2) starts, so that an interruption also ends a connect stuck on
+ * a path that drops SYNs (a shutdown aborts SYN_SENT). */
+static int
+connect_to(const char *host, const char *port, struct conn *c, char *why,
+    size_t whylen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *p;
 	int fd = -1, rc, saved = 0;
@@ -79,11 +120,22 @@ connect_to(const char *host, const char *port, char *why, size_t whylen)
 		return -1;
 	}
 	for (p = ai; p != NULL; p = p->ai_next) {
-		fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) == 0)
+		if ((fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC,
+		    0)) < 0) {
+			saved = errno;
+			continue;
+		}
+		if (c != NULL && adopt_socket(c, &c->fd, fd) < 0) {
+			saved = errno;	/* interrupted: no other address */
+			fd = -1;
+			break;
+		}
+		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0)
 			break;
 		saved = errno;
-		if (fd >= 0)
+		if (c != NULL)
+			drop_socket(c, &c->fd);
+		else
 			close(fd);
 		fd = -1;
 	}
@@ -239,10 +291,8 @@ open_connection(struct conn *c, struct ft_reader *in)
 {
 	char why[FT_REASON_MAX];
 
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = connect_to(c->cl->o.host, c->cl->o.port, why, sizeof(why));
-	if (c->fd < 0) {
+	drop_socket(c, &c->fd);
+	if (connect_to(c->cl->o.host, c->cl->o.port, c, why, sizeof(why)) < 0) {
 		conn_fail(c, "%s", why);
 		return -1;
 	}
@@ -543,11 +593,12 @@ static int
 send_ready(struct conn *c)
 {
 	uint32_t rcvbuf = 0;
-	int rc;
+	int rc, udp;
 
 	if (!c->cl->o.udp)
 		rc = ft_send_line(c->fd, send_deadline(c), "READY\n");
-	else if ((c->udp_fd = udp_open(c, &rcvbuf)) < 0) {
+	else if ((udp = udp_open(c, &rcvbuf)) < 0 ||
+	    adopt_socket(c, &c->udp_fd, udp) < 0) {
 		conn_fail(c, "cannot open a UDP socket: %s", strerror(errno));
 		return -1;
 	} else {
@@ -590,11 +641,9 @@ out:
 	if (c->first_ns != 0)
 		c->x.ns = (c->end_ns ? c->end_ns : ft_mono_ns()) - c->first_ns;
 	drop_copy(c);		/* failed, or cancelled before the start */
-	if (c->fd >= 0)
-		close(c->fd);
+	drop_socket(c, &c->fd);
 	udp_close(c);
-	if (c->udp_fd >= 0)
-		close(c->udp_fd);
+	drop_socket(c, &c->udp_fd);
 	if (!settled)
 		settle_and_wait(c);
 	return NULL;
@@ -607,7 +656,7 @@ list_catalogue(const struct client_opts *o)
 	char why[256], line[FT_LINE_MAX + 1], shown[4 * FT_LINE_MAX + 1];
 	struct ft_reader in;
 	int64_t deadline;
-	int fd = connect_to(o->host, o->port, why, sizeof(why)), rc;
+	int fd = connect_to(o->host, o->port, NULL, why, sizeof(why)), rc;
 
 	if (fd < 0) {
 		fprintf(stderr, "ftclient: %s\n", why);

@@ -84,6 +84,7 @@ struct client {
 	int go;				/* 0 wait, 1 start, -1 cancel */
 	volatile sig_atomic_t interrupted;	/* the signal, 0 until one */
 	bool stopped;			/* connections shut down after it */
+	int64_t give_up;		/* ...and waited for until then */
 	unsigned settled;		/* connections past the handshake */
 	unsigned seated;		/* ...of them seated after a queue */
 	struct timespec start_wall;

@@ -9,6 +9,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,9 @@ all_finished(struct client *cl)
 
 /* Ctrl-C, TERM or HUP, seen at the next tick: no go for a run still
  * waiting for it, and every connection shut down, so each thread's wait
- * ends at once and it fails as "interrupted after N bytes". Under mu. */
+ * ends at once (a connect(2) in progress too) and it fails as
+ * "interrupted after N bytes". A socket a thread opens later is refused
+ * (conn.c checks stopped under mu when it registers one). Under mu. */
 static void
 stop_connections(struct client *cl)
 {
@@ -165,22 +168,22 @@ stop_connections(struct client *cl)
 
 /* Redraws every tick, and at once when a connection changes state:
  * the threads signal cv, so no sleep ever delays the run. After an
- * interruption, stops waiting INTERRUPT_WAIT_MS later at most (a thread
- * may be stuck in connect(2), which a shutdown does not end). */
+ * interruption, every wait of the run ends INTERRUPT_WAIT_MS later at
+ * most (a thread may be stuck where no shutdown reaches: a name lookup,
+ * a disk): one deadline for the run, not one per wait. */
 #define INTERRUPT_WAIT_MS 2000
 static void
 wait_until(struct client *cl, bool (*done)(struct client *))
 {
 	struct timespec t;
-	int64_t give_up = 0;
 
 	pthread_mutex_lock(&cl->mu);
 	while (!done(cl)) {
 		if (cl->interrupted && !cl->stopped) {
 			stop_connections(cl);
-			give_up = ft_deadline_ms(INTERRUPT_WAIT_MS);
+			cl->give_up = ft_deadline_ms(INTERRUPT_WAIT_MS);
 		}
-		if (give_up != 0 && ft_mono_ns() > give_up)
+		if (cl->give_up != 0 && ft_mono_ns() > cl->give_up)
 			break;
 		pthread_mutex_unlock(&cl->mu);
 		view_update(cl, false);
@@ -196,6 +199,23 @@ wait_until(struct client *cl, bool (*done)(struct client *))
 	view_update(cl, true);
 }
 
+/* Waits for stdin to have something (a line, or its end) or for an
+ * interruption: a signal that came just before a blocking read would
+ * not interrupt it, and the prompt would wait for Enter forever. */
+static bool
+stdin_answered(struct client *cl)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	int n;
+
+	while (!cl->interrupted) {
+		n = poll(&p, 1, TICK_MS);
+		if (n > 0 || (n < 0 && errno != EINTR))
+			return true;	/* fgets says which */
+	}
+	return false;
+}
+
 /* The operator's go: Enter on stdin, unless --yes. */
 static bool
 confirmed(struct client *cl)
@@ -207,7 +227,7 @@ confirmed(struct client *cl)
 	printf("All %u connections are ready. Press Enter to start the "
 	    "transfer (Ctrl-D cancels): ", cl->o.clients);
 	fflush(stdout);
-	if (fgets(line, sizeof(line), stdin) == NULL) {
+	if (!stdin_answered(cl) || fgets(line, sizeof(line), stdin) == NULL) {
 		if (!cl->interrupted)
 			fprintf(stderr, "\nftclient: no confirmation (stdin "
 			    "closed); use --yes to start without asking\n");
@@ -216,11 +236,12 @@ confirmed(struct client *cl)
 	return true;
 }
 
+/* An interruption is final: a go decided just before it is no go. */
 static void
 decide(struct client *cl, int go)
 {
 	pthread_mutex_lock(&cl->mu);
-	cl->go = go;
+	cl->go = cl->interrupted ? -1 : go;
 	cl->start_wall = ft_wall_now();
 	cl->start_ns = ft_mono_ns();
 	pthread_cond_broadcast(&cl->cv);
@@ -349,8 +370,11 @@ run(struct client *cl)
 	}
 	view_init(cl);
 	wait_until(cl, all_settled);
-	go = count_state(cl, C_FAILED) == 0 && confirmed(cl);
-	if (!go && count_state(cl, C_FAILED) > 0)
+	/* Interrupted, the run asks nothing and starts nothing, even when
+	 * the wait above gave up on threads still connecting. */
+	go = !cl->interrupted && count_state(cl, C_FAILED) == 0 &&
+	    confirmed(cl);
+	if (!go && !cl->interrupted && count_state(cl, C_FAILED) > 0)
 		fprintf(stderr, "ftclient: %u of %u connections failed before "
 		    "the start; cancelling the test\n", count_state(cl, C_FAILED),
 		    cl->o.clients);
