@@ -82,7 +82,8 @@ struct client {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int go;				/* 0 wait, 1 start, -1 cancel */
-	volatile sig_atomic_t interrupted;	/* the signal, 0 until one */
+	_Atomic int interrupted;	/* the signal, 0 until one (the handler
+				 * writes it, every thread reads it) */
 	bool stopped;			/* connections shut down after it */
 	int64_t give_up;		/* ...and waited for until then */
 	unsigned settled;		/* connections past the handshake */

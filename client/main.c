@@ -308,14 +308,24 @@ static struct client *interrupted_run;
  * connections at its next tick (at most TICK_MS later), each copy being
  * written is removed by its thread, and the log and the summary are
  * written as for any other end, before exiting 128 + the signal. A second
- * signal ends the process at once (the default action): an anonymous
- * copy goes with it, a named aside file may stay. */
+ * signal, the same or another of the three, ends the process at once
+ * (the default action): an anonymous copy goes with it, a named aside
+ * file may stay. The others are blocked while this runs (sa_mask), so a
+ * second one is only delivered once they are reset. errno is the
+ * interrupted code's. */
 static void
 on_interrupt(int sig)
 {
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int saved = errno;
+
 	if (interrupted_run != NULL)
-		interrupted_run->interrupted = sig;
-	signal(sig, SIG_DFL);
+		atomic_store(&interrupted_run->interrupted, sig);
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
+	errno = saved;
 }
 
 static void
@@ -326,9 +336,13 @@ catch_interrupts(struct client *cl)
 
 	interrupted_run = cl;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	if (sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		err(1, "sigaction");
 }
 
 /* Connections a stuck thread left unfinished after an interruption. */

@@ -4,7 +4,8 @@
 # firewall drops the SYNs), or about to get through when the path opens
 # after the Ctrl-C. The run starts nothing, writes its log and summary and
 # exits 128 + the signal within a couple of seconds; without --yes it never
-# asks for the go after the Ctrl-C.
+# asks for the go after the Ctrl-C. A second signal, even a different one,
+# ends it at once (no summary).
 # Runs in a network namespace of its own (unshare -n, as root) so that
 # nftables can drop SYNs on a private loopback.
 if [ -z "${FT_IN_NETNS:-}" ]; then
@@ -105,4 +106,22 @@ exec {HOLD}>&-
 is "$(server_logs_count)" 0 "the server saw no test"
 stop_server
 
+# A second signal, even another one, ends the run at once: INT and TERM
+# arrive together while the client is stopped (no graceful end between).
+drop_syns 5999
+PORT=5999
+client_bg twice -c 1 -y -o "$T/twice-out" -L "$T/twice-logs"
+sleep 1
+pid=$(client_pid twice)
+kill -STOP "$pid"
+kill -INT "$pid"
+kill -TERM "$pid"
+kill -CONT "$pid"
+wait_for 5 gone "$pid"
+alive "$pid" && kill -KILL "$pid"
+client_wait twice
+like "$CLIENT_RC" '^(130|143)$' "INT then TERM: the process ends by a signal ($CLIENT_RC)"
+ok "...at once: no summary, no log" eval "! grep -q '^log: ' '$T/twice.out'"
+ok "...nothing in the output folder" test -z "$(ls -A "$T/twice-out" 2>/dev/null)"
+open_path
 done_testing
