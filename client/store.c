@@ -3,7 +3,8 @@
  * output folder:
  * - The copy is written to a file of its own that no other process can
  *   open by name: an anonymous file in the output folder (O_TMPFILE), or
- *   where the file system has none, a hidden name unique to this process
+ *   where the file system has none (or there is no /proc to name it
+ *   through), a hidden name unique to this process
  *   and connection, created O_EXCL|O_NOFOLLOW (a link planted there is an
  *   error, never followed).
  * - It gets its final name only once complete and verified, by linkat(2)
@@ -28,19 +29,44 @@
 static unsigned aside_counter;	/* makes aside names unique per process */
 bool store_named_aside;		/* tests: as if there were no O_TMPFILE */
 
-/* The aside file: anonymous if the file system can, else a unique name. */
+static void
+self_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* An anonymous file gets its name through /proc/self/fd (linkat with
+ * AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH): without /proc (a
+ * chroot, a minimal container) it could never be published, every
+ * verified copy would be lost, so it is checked before it is used. */
+static bool
+nameable(int fd)
+{
+	char self[64];
+	struct stat mine, named;
+
+	self_path(self, sizeof(self), fd);
+	return fstat(fd, &mine) == 0 && stat(self, &named) == 0 &&
+	    mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+}
+
+/* The aside file: anonymous if the file system can and it can be named
+ * later, else a unique name. */
 static int
 open_aside(struct store *st)
 {
 	if (!store_named_aside) {
 		st->fd = openat(st->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
 		    0644);
-		if (st->fd >= 0) {
+		if (st->fd >= 0 && nameable(st->fd)) {
 			st->part[0] = '\0';
 			return 0;
 		}
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != ENOENT &&
-		    errno != EINVAL)
+		if (st->fd >= 0) {
+			close(st->fd);
+			st->fd = -1;
+		} else if (errno != EOPNOTSUPP && errno != EISDIR &&
+		    errno != ENOENT && errno != EINVAL)
 			return -1;
 	}
 	snprintf(st->part, sizeof(st->part), ".%s.%d.%u.part", st->stem,
@@ -86,7 +112,7 @@ link_as(struct store *st, const char *name)
 	char self[64];
 
 	if (st->part[0] == '\0') {
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", st->fd);
+		self_path(self, sizeof(self), st->fd);
 		return linkat(AT_FDCWD, self, st->dirfd, name, AT_SYMLINK_FOLLOW);
 	}
 	if (renameat2(st->dirfd, st->part, st->dirfd, name, RENAME_NOREPLACE)

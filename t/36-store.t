@@ -11,6 +11,7 @@
 # - Symbolic links planted where the copy is written aside (the old
 #   .ClienteK-Prueba-N.txt.part) and at the final name: neither is
 #   followed, the files they point to are untouched.
+# - Without /proc (chroot, minimal container) copies are still published.
 # - A server that answers BYE mismatch after a transfer: the copy is not
 #   published (with --keep-failed it is kept as ClienteK-Prueba-N-failed.txt);
 #   a copy whose hash differs likewise.
@@ -64,6 +65,34 @@ is "$(cat "$T/outside-final")" precious "...the file behind the final name's lin
 ok "...the link at the final name is still a link" test -L "$T/planted/Cliente1-Prueba-1.txt"
 ok "...and the copy went to a name of its own" cmp -s "$CAT/odd.bin" "$(copy_of "$T/planted.out" 1)"
 stop_server
+
+# No /proc (a chroot, a minimal container): an anonymous copy cannot be
+# given a name through /proc/self/fd, so the copy is written under a
+# hidden name instead, and still published. An empty tmpfs over /proc in
+# a mount namespace of the client's own. Not for the sanitizer build: it
+# needs /proc (its options come from /proc/self/environ, LeakSanitizer
+# reads /proc/PID/task), and a mount over /proc/self/fd alone does not
+# survive the exec.
+if [ -n "$FT_SUFFIX" ]; then
+	skip 7 "the sanitizers need /proc"
+elif [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	cat >"$T/noproc-client" <<-EOF
+	#!/bin/sh
+	exec unshare -m sh -c 'mount -t tmpfs -o size=64k none /proc && exec "\$@"' \\
+	    sh "$CLIENT_BIN" "\$@"
+	EOF
+	chmod +x "$T/noproc-client"
+	start_server -p 2
+	real_client=$CLIENT_BIN
+	CLIENT_BIN=$T/noproc-client
+	client noproc -c 2 -y -f odd.bin -o "$T/noproc-out" -L "$T/noproc-logs"
+	CLIENT_BIN=$real_client
+	is "$CLIENT_RC" 0 "no /proc: every copy verified and published, exit 0"
+	check_received "$T/noproc-out" 2 odd.bin
+	stop_server
+else
+	skip 7 "needs root and unshare -m to hide /proc"
+fi
 
 # fake MODE: the hostile server (t/fake-server.pl).
 fake() {
