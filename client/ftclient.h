@@ -126,6 +126,7 @@ int store_keep_failed(struct store *st);
 void store_discard(struct store *st);
 void store_close(struct store *st);
 extern bool store_named_aside;	/* unit tests: the path without O_TMPFILE */
+extern uint64_t (*store_nonce)(void);	/* the aside name's random part */
 
 /* view.c */
 const char *conn_state_name(int state);

@@ -4,9 +4,9 @@
  * - The copy is written to a file of its own that no other process can
  *   open by name: an anonymous file in the output folder (O_TMPFILE), or
  *   where the file system has none (or there is no /proc to name it
- *   through), a hidden name unique to this process
- *   and connection, created O_EXCL|O_NOFOLLOW (a link planted there is an
- *   error, never followed).
+ *   through), a hidden name with a random part, created O_EXCL|O_NOFOLLOW
+ *   (a name taken, even by a planted link, is another try, never
+ *   followed). Either way with the mode the umask gives any new file.
  * - It gets its final name only once complete and verified, by linkat(2)
  *   (or renameat2 RENAME_NOREPLACE), which never replaces anything: when
  *   ClienteK-Prueba-N.txt exists (another run's copy, a link, anything),
@@ -17,17 +17,40 @@
 #include "ft_hash.h"
 #include "ft_io.h"
 
+#include "ft_time.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_SEQ 1000	/* ClienteK-Prueba-N-999.txt at most */
+#define ASIDE_TRIES 16	/* random names all taken: something else is wrong */
+/* A copy is a file like any the user creates: the umask decides. */
+#define COPY_MODE 0666
 
-static unsigned aside_counter;	/* makes aside names unique per process */
+static uint64_t random_nonce(void);
+
 bool store_named_aside;		/* tests: as if there were no O_TMPFILE */
+uint64_t (*store_nonce)(void) = random_nonce;	/* tests: chosen names */
+
+/* The random part of an aside name. Without the kernel's randomness
+ * (never, past early boot), the clock and a counter still make names
+ * that another try will pass by. */
+static uint64_t
+random_nonce(void)
+{
+	static unsigned counter;
+	uint64_t n;
+
+	if (getrandom(&n, sizeof(n), GRND_NONBLOCK) == sizeof(n))
+		return n;
+	return (uint64_t)ft_mono_ns() ^ ((uint64_t)getpid() << 40) ^
+	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+}
 
 static void
 self_path(char *buf, size_t len, int fd)
@@ -50,6 +73,29 @@ nameable(int fd)
 	    mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
 }
 
+/* A hidden name of its own. Not from the pid: ftclient is pid 1 in every
+ * container sharing a folder, and a name left by a killed run must not
+ * stop this one. A name taken is another try; it is someone else's, so
+ * st->part is cleared and nothing ever removes it. */
+static int
+open_named_aside(struct store *st)
+{
+	int i;
+
+	for (i = 0; i < ASIDE_TRIES; i++) {
+		snprintf(st->part, sizeof(st->part), ".%s.%016llx.part",
+		    st->stem, (unsigned long long)store_nonce());
+		st->fd = openat(st->dirfd, st->part, O_RDWR | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, COPY_MODE);
+		if (st->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	st->part[0] = '\0';
+	return -1;
+}
+
 /* The aside file: anonymous if the file system can and it can be named
  * later, else a unique name. */
 static int
@@ -57,7 +103,7 @@ open_aside(struct store *st)
 {
 	if (!store_named_aside) {
 		st->fd = openat(st->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-		    0644);
+		    COPY_MODE);
 		if (st->fd >= 0 && nameable(st->fd)) {
 			st->part[0] = '\0';
 			return 0;
@@ -69,12 +115,7 @@ open_aside(struct store *st)
 		    errno != ENOENT && errno != EINVAL)
 			return -1;
 	}
-	snprintf(st->part, sizeof(st->part), ".%s.%d.%u.part", st->stem,
-	    (int)getpid(), __atomic_fetch_add(&aside_counter, 1,
-	    __ATOMIC_RELAXED));
-	st->fd = openat(st->dirfd, st->part, O_RDWR | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	return st->fd < 0 ? -1 : 0;
+	return open_named_aside(st);
 }
 
 int

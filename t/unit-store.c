@@ -2,8 +2,11 @@
  * anonymous O_TMPFILE, and where a file system has none, a hidden name of
  * its own): publication under ClienteK-Prueba-N.txt that never replaces
  * anything (the next copy is -2, then -3), not even a planted symbolic
- * link; failed copies removed, or kept as -failed; and, for a named aside
- * file, a copy altered behind our back after verification is refused. */
+ * link; failed copies removed, or kept as -failed; for a named aside
+ * file, a copy altered behind our back after verification is refused,
+ * names left by other processes (the same pid in another container) are
+ * passed by, not fatal, and never removed; both ways publish a copy with
+ * the mode the umask gives a new file. */
 #include "ftclient.h"
 #include "ft_hash.h"
 #include "ft_io.h"
@@ -101,6 +104,95 @@ check_mode(const char *mode)
 	is_uint(0, hidden(), "%s: no hidden aside file left either", mode);
 }
 
+/* store_nonce for the tests: 1, 1, 2, 3... or always 1. */
+static uint64_t next_nonce;
+static bool nonce_stuck;
+
+static uint64_t
+test_nonce(void)
+{
+	if (nonce_stuck)
+		return 1;
+	return next_nonce < 2 ? (next_nonce++, 1) : next_nonce++;
+}
+
+static void
+plant(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_CREAT | O_WRONLY, 0600)) < 0)
+		bail("plant %s: %s", name, strerror(errno));
+	close(fd);
+}
+
+/* Names taken by others: a leftover of an earlier process of our pid
+ * (ftclient is pid 1 in every container sharing an NFS folder) under the
+ * old pid-based names, then random names that collide. */
+static void
+check_taken_aside_names(void)
+{
+	uint64_t (*nonce)(void) = store_nonce;
+	char name[128], why[128];
+	struct store st;
+	unsigned i;
+
+	store_named_aside = true;
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), ".Cliente1-Prueba-1.%d.%u.part",
+		    (int)getpid(), i);
+		plant(name);
+	}
+	is_int(0, store_open(&st, dir, 1, 1, 1, why, sizeof(why)),
+	    "named aside: names of our pid left by others: opened all the same");
+	store_discard(&st);
+	store_nonce = test_nonce;
+	plant(".Cliente1-Prueba-1.0000000000000001.part");
+	is_int(0, store_open(&st, dir, 1, 1, 1, why, sizeof(why)),
+	    "named aside: a random name taken: another one is tried");
+	is_string(".Cliente1-Prueba-1.0000000000000002.part", st.part,
+	    "...the next");
+	store_discard(&st);
+	nonce_stuck = true;
+	is_int(-1, store_open(&st, dir, 1, 1, 1, why, sizeof(why)),
+	    "named aside: every name tried is taken: store_open fails (bounded)");
+	ok(strstr(why, "File exists") != NULL, "...saying why: %s", why);
+	is_uint(65, hidden(), "...and the names others hold are all still there");
+	store_nonce = nonce;
+	store_named_aside = false;
+	snprintf(name, sizeof(name), "rm -f %s/.C*", dir);
+	if (system(name) != 0)
+		bail("rm");
+}
+
+/* With umask 002 (Debian's user private groups), a copy is 0664 as any
+ * file the user creates, whichever way it was written aside. */
+static void
+check_modes(void)
+{
+	const char *way[] = { "anonymous", "named aside" };
+	mode_t old = umask(002);
+	struct stat sb;
+	struct store st;
+	char mode[8];
+	int named;
+
+	for (named = 0; named <= 1; named++) {
+		store_named_aside = named;
+		write_x(&st);
+		if (store_commit(&st, sha_x) < 0 || stat(st.final, &sb) < 0)
+			bail("commit: %s", strerror(errno));
+		snprintf(mode, sizeof(mode), "%03o", (unsigned)(sb.st_mode & 0777));
+		is_string("664", mode, "%s: published with mode 664 under umask "
+		    "002", way[named]);
+		unlink(st.final);
+	}
+	store_named_aside = false;
+	umask(old);
+}
+
 int
 main(void)
 {
@@ -119,6 +211,8 @@ main(void)
 	close(fd);
 	unlink(path);
 
+	check_taken_aside_names();
+	check_modes();
 	check_mode("anonymous");
 	snprintf(cmd, sizeof(cmd), "rm -f %s/*", dir);
 	if (system(cmd) != 0)
