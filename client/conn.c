@@ -547,6 +547,24 @@ receive(struct conn *c, struct ft_reader *in)
 	return confirm(c, h);	/* final frees h */
 }
 
+/* A verified copy that cannot be published. When another run took the
+ * last free names since the reservation, the copy is not failed: it is
+ * not kept under a -failed name either (--keep-failed), which would say
+ * it is. */
+static void
+store_failed(struct conn *c)
+{
+	char why[FT_REASON_MAX];
+
+	if (errno != EEXIST) {
+		conn_fail(c, "storing the file: %s", strerror(errno));
+		return;
+	}
+	store_no_name(&c->st, why, sizeof(why));
+	store_discard(&c->st);
+	conn_fail(c, "verified, but %s", why);
+}
+
 /* The server's verdict, then the copy's final name. The verdict is the
  * server's view (BYE ok or mismatch); without one (it is informative)
  * our own hash decides, but a server that disagrees is believed: a copy
@@ -564,7 +582,7 @@ finish(struct conn *c, struct ft_reader *in)
 		return;
 	}
 	if (store_commit(&c->st, c->offer.sha256) < 0) {
-		conn_fail(c, "storing the file: %s", strerror(errno));
+		store_failed(c);
 		return;
 	}
 	strlcpy(c->path, c->st.final, sizeof(c->path));

@@ -119,8 +119,10 @@ void udp_close(struct conn *c);
 int store_open(struct store *st, const char *dir, unsigned k, unsigned n,
     uint64_t size, char *why, size_t whylen);
 /* The copy is verified (its bytes hash to sha256): publish it. 0, or -1
- * with errno (the store is left open for store_discard/keep_failed). */
+ * with errno (the store is left open for store_discard/keep_failed);
+ * EEXIST: every name was taken (store_no_name says so). */
 int store_commit(struct store *st, const char *sha256);
+void store_no_name(const struct store *st, char *why, size_t whylen);
 /* --keep-failed: publish a failed copy as ClienteK-Prueba-N-failed.txt. */
 int store_keep_failed(struct store *st);
 void store_discard(struct store *st);

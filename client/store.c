@@ -118,6 +118,42 @@ open_aside(struct store *st)
 	return open_named_aside(st);
 }
 
+static void
+final_name(char *buf, size_t len, const struct store *st, const char *suffix,
+    unsigned seq)
+{
+	if (seq == 1)
+		snprintf(buf, len, "%s%s.txt", st->stem, suffix);
+	else
+		snprintf(buf, len, "%s%s-%u.txt", st->stem, suffix, seq);
+}
+
+/* Some name the copy could be published under is free now. Checked when
+ * the copy is reserved: a folder where all are taken is said before the
+ * transfer, not after a verified copy had nowhere to go. (Another run may
+ * still take the last ones meanwhile: publish then fails, EEXIST.) */
+static bool
+name_free(const struct store *st)
+{
+	char name[sizeof(st->stem) + 32];
+	unsigned seq;
+
+	for (seq = 1; seq < MAX_SEQ; seq++) {
+		final_name(name, sizeof(name), st, "", seq);
+		if (faccessat(st->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT)
+			return true;
+	}
+	return false;
+}
+
+void
+store_no_name(const struct store *st, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "no free name for %s (.txt and -2 to -%d all "
+	    "exist) in %s", st->stem, MAX_SEQ - 1, st->dir);
+}
+
 int
 store_open(struct store *st, const char *dir, unsigned k, unsigned n,
     uint64_t size, char *why, size_t whylen)
@@ -130,6 +166,11 @@ store_open(struct store *st, const char *dir, unsigned k, unsigned n,
 	if (st->dirfd < 0 || open_aside(st) < 0) {
 		snprintf(why, whylen, "cannot create a file in %s: %s", dir,
 		    strerror(errno));
+		store_discard(st);
+		return -1;
+	}
+	if (!name_free(st)) {
+		store_no_name(st, why, whylen);
 		store_discard(st);
 		return -1;
 	}
@@ -179,11 +220,7 @@ publish(struct store *st, const char *suffix)
 	unsigned seq;
 
 	for (seq = 1; seq < MAX_SEQ; seq++) {
-		if (seq == 1)
-			snprintf(name, sizeof(name), "%s%s.txt", st->stem, suffix);
-		else
-			snprintf(name, sizeof(name), "%s%s-%u.txt", st->stem, suffix,
-			    seq);
+		final_name(name, sizeof(name), st, suffix, seq);
 		if (link_as(st, name) == 0) {
 			snprintf(st->final, sizeof(st->final), "%s/%s", st->dir,
 			    name);

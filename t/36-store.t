@@ -12,6 +12,7 @@
 #   .ClienteK-Prueba-N.txt.part) and at the final name: neither is
 #   followed, the files they point to are untouched.
 # - Without /proc (chroot, minimal container) copies are still published.
+# - No free name for a copy: said before the start.
 # - A server that answers BYE mismatch after a transfer: the copy is not
 #   published (with --keep-failed it is kept as ClienteK-Prueba-N-failed.txt);
 #   a copy whose hash differs likewise.
@@ -93,6 +94,20 @@ elif [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 else
 	skip 7 "needs root and unshare -m to hide /proc"
 fi
+
+# Every name the copy could get (.txt, -2 to -999) is taken: the run is
+# told before the transfer, not after it has thrown the copy away (or,
+# with --keep-failed, published a correct copy as -failed).
+start_server -p 2
+mkdir -p "$T/full-names"
+(cd "$T/full-names" && touch Cliente1-Prueba-1.txt Cliente1-Prueba-1-{2..999}.txt)
+client names -c 1 -y --keep-failed -f odd.bin -o "$T/full-names" -L "$T/names-logs"
+is "$CLIENT_RC" 1 "all 999 names taken: exit 1"
+file_like "$T/names.out" 'no free name for Cliente1-Prueba-1 \(.txt and -2 to -999 all exist\) in .*full-names' "...saying so"
+file_like "$T/names.out" 'failed before the start; cancelling the test' "...before the start"
+is "$(tsv_col "$T"/names-logs/*.tsv bytes)" 0 "...nothing was received"
+is "$(ls -A "$T/full-names" | grep -vc '^Cliente1-Prueba-1\(-[0-9]*\)\?\.txt$')" 0 "...and no file was added"
+stop_server
 
 # fake MODE: the hostile server (t/fake-server.pl).
 fake() {

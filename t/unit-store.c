@@ -167,6 +167,41 @@ check_taken_aside_names(void)
 		bail("rm");
 }
 
+/* Every name from ClienteK-Prueba-N.txt to -999 taken: said when the
+ * copy is reserved, before anything is received, not after. */
+static void
+check_names_exhausted(void)
+{
+	char name[128], why[256];
+	struct store st;
+	unsigned seq;
+
+	plant("Cliente1-Prueba-1.txt");
+	for (seq = 2; seq <= 999; seq++) {
+		snprintf(name, sizeof(name), "Cliente1-Prueba-1-%u.txt", seq);
+		plant(name);
+	}
+	is_int(-1, store_open(&st, dir, 1, 1, 1, why, sizeof(why)),
+	    "names .txt to -999 all taken: store_open fails, before the transfer");
+	ok(strstr(why, "no free name") != NULL, "...saying so: %s", why);
+	is_uint(0, hidden(), "...leaving no aside file");
+	snprintf(name, sizeof(name), "%s/Cliente1-Prueba-1-500.txt", dir);
+	unlink(name);
+	write_x(&st);
+	plant("Cliente1-Prueba-1-500.txt");
+	is_int(-1, store_commit(&st, sha_x), "the last one taken after the "
+	    "reservation: not published");
+	is_int(EEXIST, errno, "...EEXIST (the caller says no name was free)");
+	store_discard(&st);
+	unlink(name);
+	write_x(&st);
+	is_int(0, store_commit(&st, sha_x), "one name free again: published");
+	ok(holds("Cliente1-Prueba-1-500.txt", "x"), "...there");
+	snprintf(name, sizeof(name), "rm -f %s/C*", dir);
+	if (system(name) != 0)
+		bail("rm");
+}
+
 /* With umask 002 (Debian's user private groups), a copy is 0664 as any
  * file the user creates, whichever way it was written aside. */
 static void
@@ -212,6 +247,7 @@ main(void)
 	unlink(path);
 
 	check_taken_aside_names();
+	check_names_exhausted();
 	check_modes();
 	check_mode("anonymous");
 	snprintf(cmd, sizeof(cmd), "rm -f %s/*", dir);
