@@ -591,14 +591,17 @@ finish(struct conn *c, struct ft_reader *in)
 }
 
 /* A copy that is not published: removed, or kept aside for inspection
- * (--keep-failed) when anything arrived. */
+ * (--keep-failed) when anything arrived: over TCP the bytes received,
+ * which are the file's first ones; over UDP all of it, holes included. */
 static void
 drop_copy(struct conn *c)
 {
+	uint64_t keep = c->cl->o.udp ? STORE_KEEP_ALL : c->x.bytes;
+
 	if (c->st.fd < 0)
 		return;
 	if (c->cl->o.keep_failed && c->x.bytes > 0 &&
-	    store_keep_failed(&c->st) == 0) {
+	    store_keep_failed(&c->st, keep) == 0) {
 		strlcpy(c->path, c->st.final, sizeof(c->path));
 		return;
 	}

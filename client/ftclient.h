@@ -123,8 +123,12 @@ int store_open(struct store *st, const char *dir, unsigned k, unsigned n,
  * EEXIST: every name was taken (store_no_name says so). */
 int store_commit(struct store *st, const char *sha256);
 void store_no_name(const struct store *st, char *why, size_t whylen);
-/* --keep-failed: publish a failed copy as ClienteK-Prueba-N-failed.txt. */
-int store_keep_failed(struct store *st);
+/* --keep-failed: publish a failed copy as ClienteK-Prueba-N-failed.txt,
+ * cut after the first `received` bytes (what arrived in order, over TCP),
+ * or whole (STORE_KEEP_ALL: over UDP data land at their place, with holes
+ * between). */
+#define STORE_KEEP_ALL UINT64_MAX
+int store_keep_failed(struct store *st, uint64_t received);
 void store_discard(struct store *st);
 void store_close(struct store *st);
 extern bool store_named_aside;	/* unit tests: the path without O_TMPFILE */

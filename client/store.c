@@ -255,10 +255,14 @@ store_commit(struct store *st, const char *sha256)
 }
 
 int
-store_keep_failed(struct store *st)
+store_keep_failed(struct store *st, uint64_t received)
 {
-	int rc = publish(st, "-failed");
+	int rc = -1;
 
+	/* Past what arrived is the reservation: zeros that were never
+	 * received must not look like data. */
+	if (received == STORE_KEEP_ALL || ftruncate(st->fd, (off_t)received) == 0)
+		rc = publish(st, "-failed");
 	store_close(st);
 	return rc;
 }

@@ -146,10 +146,13 @@ view_summary(struct client *cl, const char *log_path)
 		snprintf(addr, sizeof(addr), strchr(c->x.client_ip, ':') ?
 		    "[%s]:%u" : "%s:%u", c->x.client_ip[0] ? c->x.client_ip : "-",
 		    c->x.client_port);
-		printf("%4u  %-21s  %12llu  %9.3f  %9.1f  %-4s  %s\n", c->no, addr,
-		    (unsigned long long)c->x.bytes, (double)c->x.ns / 1e9,
+		printf("%4u  %-21s  %12llu  %9.3f  %9.1f  %-4s  %s%s%s\n", c->no,
+		    addr, (unsigned long long)c->x.bytes, (double)c->x.ns / 1e9,
 		    ft_rate_mbs(c->x.bytes, c->x.ns), c->x.ok ? "yes" : "no",
-		    c->x.ok ? c->path : c->x.reason);
+		    c->x.ok ? c->path : c->x.reason,
+		    /* --keep-failed: where the failed copy is */
+		    !c->x.ok && c->path[0] ? "; kept as " : "",
+		    !c->x.ok ? c->path : "");
 		ok += c->x.ok;
 		total += c->x.bytes;
 	}

@@ -4,6 +4,8 @@
 # - SIGINT (Ctrl-C) in the middle of a transfer: the client writes its log
 #   (each connection "interrupted after N bytes") and the summary, leaves
 #   no file in the output folder, and exits 130 (SIGTERM: 143).
+# - With --keep-failed, the copy kept is the bytes received (not the
+#   space reserved), and the summary names it.
 # - A logs folder that is full (a 64 KiB tmpfs, as root): the log failure
 #   is said once, no empty log file is left, and a run whose copies all
 #   verified still exits 0.
@@ -45,6 +47,23 @@ for sig in INT TERM; do
 	is "$(ls -A "$T/sig$sig-out" 2>/dev/null)" "" "...nothing left in the output folder"
 	unfake
 done
+
+# --keep-failed and Ctrl-C over TCP: what is kept is what arrived (the
+# fake server sends half of 1 MiB), not the reservation's full size with
+# zeros after it; the summary says where it is.
+fake stall
+client_bg keep -c 1 -y --keep-failed -o "$T/keep-out" -L "$T/keep-logs"
+wait_for 10 grep -q 'receiving' "$T/keep.out"
+sleep 0.3
+kill -INT "$(client_pid keep)"
+client_wait keep
+kept=$T/keep-out/Cliente1-Prueba-1-failed.txt
+is "$CLIENT_RC" 130 "--keep-failed, Ctrl-C mid-transfer: exit 130"
+is "$(size_of "$kept" 2>/dev/null)" 524288 "...the copy kept holds the 524288 bytes received, no more"
+ok "...which are the server's" eval 'head -c 524288 /dev/zero | tr "\\0" z | cmp -s - "$kept"'
+file_like "$T/keep.out" "^ +1 .*interrupted after 524288 bytes; kept as $kept\$" \
+    "...and the summary says where it is"
+unfake
 
 # A full logs folder.
 if [ "$(id -u)" = 0 ] && mkdir -p "$T/tiny" && mount -t tmpfs -o size=64k tmpfs "$T/tiny" 2>/dev/null; then

@@ -95,7 +95,8 @@ check_mode(const char *mode)
 	ok(holds("Cliente1-Prueba-1-2.txt", "x"), "%s: ...is -2, the first "
 	    "untouched", mode);
 	write_x(&c);
-	is_int(0, store_keep_failed(&c), "%s: a failed copy kept aside", mode);
+	is_int(0, store_keep_failed(&c, STORE_KEEP_ALL), "%s: a failed copy "
+	    "kept aside", mode);
 	ok(holds("Cliente1-Prueba-1-failed.txt", "x"), "%s: as "
 	    "Cliente1-Prueba-1-failed.txt", mode);
 	write_x(&c);
