@@ -10,7 +10,9 @@
 /* Copies src into dst (len bytes, NUL-terminated, cut cleanly), with every
  * byte a terminal or a log reader could act on written as \xNN: the C0
  * controls (tab, CR and newline included), DEL and bytes from 0x80 on
- * (the protocol is ASCII). Printable ASCII passes as it is. */
+ * (the protocol is ASCII). A backslash is written \\, so that a peer's
+ * text "\x1b" cannot pass for an escaped ESC. Other printable ASCII
+ * passes as it is. */
 void ft_text_escape(char *dst, size_t len, const char *src);
 
 #endif

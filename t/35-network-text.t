@@ -3,8 +3,10 @@
 # log raw. A hostile server puts terminal escape sequences (OSC title,
 # clear screen, colours, BEL, CR, DEL) in an ERR line, in LIST names and in
 # its BYE line; ftclient shows them escaped (\x1b...) on its output and in
-# both logs, and no control byte gets through. The server's own event log
-# gets the same treatment for what a client sends.
+# both logs, and no control byte gets through. A backslash is shown as \\,
+# so text that looks like an escape ("\x1b" sent as such) is told apart.
+# The server's own event log gets the same treatment for what a client
+# sends.
 . "$(dirname "$0")/lib.sh"
 
 # has_raw_control FILE: a byte that a terminal would act on (ESC, BEL, CR,
@@ -30,6 +32,8 @@ for f in "$T"/err-logs/*; do
 	ok "...$(basename "$f"): no raw control byte" eval '! has_raw_control "$f"'
 done
 file_like "$(ls "$T"/err-logs/*.tsv)" '\\x1b\]0;PWNED' "...the TSV has the reason escaped"
+file_like "$T/err.out" 'server: .*\\x7f forged:\\\\x1b\[2J' "...a backslash too: forged text cannot pass for an escape"
+file_like "$(ls "$T"/err-logs/*.tsv)" 'forged:\\\\x1b\[2J' "...in the TSV as well"
 unfake
 
 fake list-escape

@@ -4,6 +4,7 @@
 # connections that come for 20 s at most (a process each), then exits.
 # Modes:
 #   err-escape   greeting, then an ERR whose text holds terminal escapes
+#                and a forged one (the text "\x1b[2J")
 #   list-escape  answers LIST with file names that hold escapes
 #   bye-escape   a whole 1-byte transfer, then a BYE line with escapes
 #   bye-mismatch a whole, correct 1-byte transfer, then BYE mismatch
@@ -38,7 +39,8 @@ while (my $c = $srv->accept) {
 	print $c "FT/1 ftserver 9.9 tcp workers=25\n";
 	my $line = <$c> // exit 0;
 	if ($mode eq 'err-escape') {
-		print $c "ERR 400 $evil\n";
+		# and text that looks like an escape already shown as such
+		print $c "ERR 400 $evil forged:\\x1b[2J\n";
 	} elsif ($mode eq 'list-escape') {
 		print $c "FILE a${evil}b 10\nFILE ok.bin 3\nEND 2\n";
 	} elsif ($mode eq 'stall') {

@@ -337,6 +337,10 @@ check_reasons(void)
 	ft_set_reason(&x, "server: %s", "\033]0;PWNED\007\033[2J\177\303\251");
 	is_string("server: \\x1b]0;PWNED\\x07\\x1b[2J\\x7f\\xc3\\xa9", x.reason,
 	    "escapes, BEL, DEL and bytes from 0x80 on are shown as \\xNN");
+	ft_set_reason(&x, "server: %s", "\033[2J and \\x1b[2J, C:\\dir");
+	is_string("server: \\x1b[2J and \\\\x1b[2J, C:\\\\dir", x.reason,
+	    "a backslash is escaped too (\\\\): a forged \"\\x1b\" is not an "
+	    "escaped ESC");
 	ft_set_reason(&x, "%s", "plain text: a/b (c) [d] 100%");
 	is_string("plain text: a/b (c) [d] 100%", x.reason,
 	    "printable ASCII passes as it is");
@@ -349,6 +353,10 @@ check_reasons(void)
 	ft_set_reason(&x, "%s", longer);
 	ok(strlen(x.reason) < FT_REASON_MAX && strlen(x.reason) % 4 == 0,
 	    "escapes are never cut in the middle (%zu bytes)", strlen(x.reason));
+	memset(longer, '\\', sizeof(longer) - 1);
+	ft_set_reason(&x, "%s", longer);
+	ok(strlen(x.reason) < FT_REASON_MAX && strlen(x.reason) % 2 == 0,
+	    "nor an escaped backslash (%zu bytes)", strlen(x.reason));
 }
 
 /* The mb_per_s column: 10^6 bytes per second, 0 for no time at all. */
