@@ -29,8 +29,10 @@
 # Environment: FT_BENCH_FILE (250MB.bin), FT_BENCH_RUNS ("1 10 25"),
 # FT_BENCH_PROTOS ("tcp reliable raw"), FT_BENCH_VETH_FILE (100MB.bin;
 # "none" skips the veth table), FT_BENCH_VETH_RUNS ("1 10"),
-# TMPDIR (where the temporary folder goes: TMPDIR=/dev/shm keeps the
-# received copies off the disk).
+# TMPDIR (where the temporary folder goes; unset: /dev/shm when it is a
+# tmpfs with room for the largest run's copies, else /tmp. On a disk the
+# copies' writeback and the client's fsync before publishing dominate:
+# the rows would measure the disk, not ft).
 # The table's printf format is this script's own ROW:
 # shellcheck disable=SC2059
 set -euo pipefail
@@ -61,7 +63,24 @@ server_pid=""
 iperf_pid=""
 nginx_pid=""
 TCP_PROC_10=""		# ftclient -c 10 over TCP, the whole process (s)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ft-bench.XXXXXX")
+# Room for the largest run's copies, in KiB (one run's are removed
+# before the next), plus a quarter for the logs and the slack.
+room_kib() {
+	local size max=1 n
+	size=$(stat -c %s "files/$FILE" 2>/dev/null || echo 0)
+	for n in $RUNS; do ((n > max)) && max=$n; done
+	echo $((size * max * 5 / 4 / 1024))
+}
+bench_tmpdir() {
+	[[ -n ${TMPDIR:-} ]] && { echo "$TMPDIR"; return; }
+	if [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs && -w /dev/shm ]] &&
+	    (($(df -k --output=avail /dev/shm | tail -n 1) > $(room_kib))); then
+		echo /dev/shm
+	else
+		echo /tmp
+	fi
+}
+tmp=$(mktemp -d "$(bench_tmpdir)/ft-bench.XXXXXX")
 failed=0
 runs_done=0
 
@@ -349,6 +368,8 @@ nginx_reference() {
 		( curl -sf -o "$tmp/ngx/$i" "http://127.0.0.1:$port/$FILE" &&
 		    sha256sum "$tmp/ngx/$i" >"$tmp/ngx/$i.sum" ) &
 	done
+	# One pid per word: the downloads, not nginx.
+	# shellcheck disable=SC2046
 	wait $(jobs -p | grep -v "^$nginx_pid\$") 2>/dev/null || true
 	t1=$(date +%s.%N)
 	for ((i = 1; i <= n; i++)); do
