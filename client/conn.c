@@ -361,6 +361,11 @@ handshake(struct conn *c, struct ft_reader *in)
 
 	if (admission(c, in) < 0)
 		return -1;
+	/* The copy is named and verified for what was asked: another file
+	 * under -f's name would be a wrong measurement "verified". */
+	if (o->file != NULL && strcmp(c->offer.file, o->file) != 0)
+		return conn_fail(c, "the server offered %s, not %s",
+		    c->offer.file, o->file), -1;
 	/* What pairs this connection's row with the server's. */
 	c->x.run = c->cl->run;
 	c->x.test_no = c->offer.test;
@@ -651,7 +656,9 @@ conn_main(void *arg)
 	settled = true;
 	if (settle_and_wait(c) < 0) {
 		ft_send_line(c->fd, send_deadline(c), "QUIT\n");
-		conn_fail(c, "%s", "cancelled before the start");
+		/* main may have said why (offers that disagree) */
+		if (atomic_load(&c->state) != C_FAILED)
+			conn_fail(c, "%s", "cancelled before the start");
 		goto out;
 	}
 	set_state(c, C_READY);

@@ -249,6 +249,62 @@ decide(struct client *cl, int go)
 }
 
 
+/* One run's connections share one test: one file, one size, one hash,
+ * one test number and size, one mode. */
+static bool
+same_test(const struct ft_offer *a, const struct ft_offer *b)
+{
+	return strcmp(a->file, b->file) == 0 && a->size == b->size &&
+	    strcmp(a->sha256, b->sha256) == 0 && a->test == b->test &&
+	    a->group == b->group && a->reliable == b->reliable &&
+	    a->datagram == b->datagram;
+}
+
+/* Checks every offer against the others before the start: a server
+ * that offers one run different files, tests or member numbers would
+ * get a log that pairs rows which do not belong together. Each
+ * offending connection fails saying why; true when all agree. */
+static bool
+offers_agree(struct client *cl)
+{
+	const struct conn *first = NULL;
+	unsigned i, j;
+	bool agree = true;
+
+	for (i = 0; i < cl->o.clients; i++) {
+		struct conn *c = &cl->conns[i];
+
+		if (atomic_load(&c->state) == C_FAILED)
+			continue;
+		if (first == NULL) {
+			first = c;
+			continue;
+		}
+		if (!same_test(&first->offer, &c->offer)) {
+			conn_fail(c, "not one test: offered %s (%llu bytes, test "
+			    "%u of %u), connection %u %s (%llu bytes, test %u of "
+			    "%u)", c->offer.file,
+			    (unsigned long long)c->offer.size, c->offer.test,
+			    c->offer.group, first->no, first->offer.file,
+			    (unsigned long long)first->offer.size,
+			    first->offer.test, first->offer.group);
+			agree = false;
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (atomic_load(&cl->conns[j].state) != C_FAILED &&
+			    cl->conns[j].offer.member == c->offer.member) {
+				conn_fail(c, "the server offered member %u of %u "
+				    "twice: connection %u has it",
+				    c->offer.member, c->offer.group,
+				    cl->conns[j].no);
+				agree = false;
+				break;
+			}
+	}
+	return agree;
+}
+
 static const struct conn *
 first_offer(const struct client *cl)
 {
@@ -261,15 +317,29 @@ first_offer(const struct client *cl)
 }
 
 /* The test's start as the server released it (the DATA line says), so
- * both logs carry the same start; our own go when no DATA came. */
+ * both logs carry the same start; our own go when no DATA came, or when
+ * the server's clock is more than CLOCK_SKEW_MAX_S off ours (a VM
+ * resumed with a stale clock): a log dated days away would be filed
+ * among other days' tests. *skew_s: how far off it was, 0 if taken. */
+#define CLOCK_SKEW_MAX_S 300
 static struct timespec
-test_start(const struct client *cl)
+test_start(const struct client *cl, long long *skew_s)
 {
 	unsigned i;
 
-	for (i = 0; i < cl->o.clients; i++)
-		if (cl->conns[i].server_start.tv_sec != 0)
-			return cl->conns[i].server_start;
+	*skew_s = 0;
+	for (i = 0; i < cl->o.clients; i++) {
+		struct timespec s = cl->conns[i].server_start;
+		long long off = (long long)s.tv_sec -
+		    (long long)cl->start_wall.tv_sec;
+
+		if (s.tv_sec == 0)
+			continue;
+		if (off >= -CLOCK_SKEW_MAX_S && off <= CLOCK_SKEW_MAX_S)
+			return s;
+		*skew_s = off;
+		break;
+	}
 	return cl->start_wall;
 }
 
@@ -279,12 +349,18 @@ write_log(struct client *cl, char *path, size_t len)
 	const struct conn *c = first_offer(cl);
 	struct ft_xfer *x = calloc(cl->o.clients, sizeof(*x));
 	struct ft_test t = { .role = "client", .proto = cl->o.udp ? FT_UDP : FT_TCP,
-	    .mode = "-", .start = test_start(cl), .clients = cl->o.clients };
+	    .mode = "-", .clients = cl->o.clients };
+	long long skew_s;
 	unsigned i;
 	int rc;
 
 	if (x == NULL)
 		return -1;
+	t.start = test_start(cl, &skew_s);
+	if (skew_s != 0)
+		fprintf(stderr, "ftclient: the server's clock is %lld s %s this "
+		    "machine's: the log is dated by this machine's clock\n",
+		    skew_s < 0 ? -skew_s : skew_s, skew_s < 0 ? "behind" : "ahead of");
 	if (c != NULL) {
 		if (cl->o.udp)
 			t.mode = c->offer.reliable ? "reliable" : "raw";
@@ -387,7 +463,7 @@ run(struct client *cl)
 	/* Interrupted, the run asks nothing and starts nothing, even when
 	 * the wait above gave up on threads still connecting. */
 	go = !cl->interrupted && count_state(cl, C_FAILED) == 0 &&
-	    confirmed(cl);
+	    offers_agree(cl) && confirmed(cl);
 	if (!go && !cl->interrupted && count_state(cl, C_FAILED) > 0)
 		fprintf(stderr, "ftclient: %u of %u connections failed before "
 		    "the start; cancelling the test\n", count_state(cl, C_FAILED),

@@ -10,6 +10,12 @@
 #   bye-mismatch a whole, correct 1-byte transfer, then BYE mismatch
 #   corrupt      offers the hash of "x", sends "y"
 #   stall        offers 1 MiB, sends half of it, then waits (20 s at most)
+#   good         a whole, correct 1-byte transfer of x.bin, BYE ok (it
+#                offers x.bin whatever the client asked for)
+#   mixed        as good, but the second connection is offered another
+#                file (w.bin, 2 bytes) in the same test
+#   dup-member   as good, every connection offered member 1 of group 2
+#   skewed-start as good, DATA's start 30 days ahead of this clock
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -26,9 +32,11 @@ rename("$portfile.tmp", $portfile) or die;
 $SIG{ALRM} = sub { exit 0 };
 alarm 20;
 $SIG{CHLD} = 'IGNORE';
+my $nth = 0;		# connections accepted so far
 while (my $c = $srv->accept) {
 	# A process per connection, so a run's connections are served at
 	# once; each ends by itself (the alarm is inherited).
+	$nth++;
 	my $pid = fork() // die "fork: $!";
 	if ($pid) {
 		close $c;
@@ -51,13 +59,28 @@ while (my $c = $srv->accept) {
 		my $ready = <$c> // exit 0;
 		print $c "DATA ", length($body), "\n", substr($body, 0, 1 << 19);
 		sleep 20;
+	} elsif ($mode eq 'mixed' && $nth == 2) {
+		my $sha = sha256_hex("ww");
+		print $c "OK member=2 group=2 file=w.bin size=2 sha256=$sha\n";
+		my $ready = <$c> // exit 0;
+		print $c "DATA 2\nww";
+		my $done = <$c> // exit 0;
+		print $c "BYE ok\n";
 	} else {
 		my $sha = sha256_hex("x");
-		print $c "OK member=1 group=1 file=x.bin size=1 sha256=$sha\n";
+		my ($k, $n) = (1, 1);
+		($k, $n) = ($nth, 2) if $mode eq 'mixed';
+		($k, $n) = (1, 2) if $mode eq 'dup-member';
+		print $c "OK member=$k group=$n file=x.bin size=1 sha256=$sha\n";
 		my $ready = <$c> // exit 0;
-		print $c "DATA 1\n", $mode eq 'corrupt' ? "y" : "x";
+		my $start = $mode eq 'skewed-start' ?
+		    sprintf(" start=%d.000000000", time() + 30 * 86400) : "";
+		print $c "DATA 1$start\n", $mode eq 'corrupt' ? "y" : "x";
 		my $done = <$c> // exit 0;
-		print $c $mode eq 'bye-escape' ? "BYE $evil\n" : "BYE mismatch\n";
+		my $bye = $mode eq 'bye-escape' ? "BYE $evil" :
+		    $mode =~ /^(good|mixed|dup-member|skewed-start)$/ ? "BYE ok" :
+		    "BYE mismatch";
+		print $c "$bye\n";
 	}
 	close $c;
 	exit 0;
