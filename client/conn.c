@@ -570,6 +570,17 @@ store_failed(struct conn *c)
 	conn_fail(c, "verified, but %s", why);
 }
 
+/* The published copy's path for the summary, its name for the log. */
+static void
+note_copy(struct conn *c)
+{
+	const char *slash = strrchr(c->st.final, '/');
+
+	strlcpy(c->path, c->st.final, sizeof(c->path));
+	strlcpy(c->x.copy, slash != NULL ? slash + 1 : c->st.final,
+	    sizeof(c->x.copy));
+}
+
 /* The server's verdict, then the copy's final name. The verdict is the
  * server's view (BYE ok or mismatch); without one (it is informative)
  * our own hash decides, but a server that disagrees is believed: a copy
@@ -590,7 +601,7 @@ finish(struct conn *c, struct ft_reader *in)
 		store_failed(c);
 		return;
 	}
-	strlcpy(c->path, c->st.final, sizeof(c->path));
+	note_copy(c);
 	c->x.ok = 1;
 	set_state(c, C_DONE);
 }
@@ -607,7 +618,7 @@ drop_copy(struct conn *c)
 		return;
 	if (c->cl->o.keep_failed && c->x.bytes > 0 &&
 	    store_keep_failed(&c->st, keep) == 0) {
-		strlcpy(c->path, c->st.final, sizeof(c->path));
+		note_copy(c);
 		return;
 	}
 	store_discard(&c->st);

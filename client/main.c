@@ -349,7 +349,7 @@ write_log(struct client *cl, char *path, size_t len)
 	const struct conn *c = first_offer(cl);
 	struct ft_xfer *x = calloc(cl->o.clients, sizeof(*x));
 	struct ft_test t = { .role = "client", .proto = cl->o.udp ? FT_UDP : FT_TCP,
-	    .mode = "-", .clients = cl->o.clients };
+	    .mode = "-", .clients = cl->o.clients, .copies_dir = cl->o.out_dir };
 	long long skew_s;
 	unsigned i;
 	int rc;

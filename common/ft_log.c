@@ -87,10 +87,17 @@ text_header(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 	if (n > 0 && x[0].run != 0 && t->role[0] == 'c')
 		fprintf(f, "run             %016llx\n",
 		    (unsigned long long)x[0].run);
+	if (t->copies_dir != NULL) {
+		char dir[3 * 4096];
+
+		ft_text_escape(dir, sizeof(dir), t->copies_dir);
+		fprintf(f, "copies in       %s\n", dir);
+	}
 	fprintf(f, "succeeded       %u of %zu\n\n", count_ok(x, n), n);
 	fprintf(f, "%-6s  %-28s  %-6s  %12s  %9s  %10s  %-3s  %s\n", "client",
 	    "client address", "server", t->role[0] == 's' ? "bytes sent" :
-	    "bytes recv", "time (s)", "rate MB/s", "ok", "reason");
+	    "bytes recv", "time (s)", "rate MB/s", "ok",
+	    t->role[0] == 's' ? "reason" : "copy or reason");
 }
 
 static void
@@ -100,10 +107,14 @@ text_row(FILE *f, const struct ft_xfer *x)
 
 	snprintf(addr, sizeof(addr), strchr(x->client_ip, ':') ? "[%s]:%u" :
 	    "%s:%u", x->client_ip[0] ? x->client_ip : "-", x->client_port);
-	fprintf(f, "%-6u  %-28s  %-6u  %12llu  %9.3f  %10.1f  %-3s  %s\n",
+	/* A verified row shows its copy; a failed one its reason, and the
+	 * copy kept for inspection (--keep-failed) after it. */
+	fprintf(f, "%-6u  %-28s  %-6u  %12llu  %9.3f  %10.1f  %-3s  %s%s%s\n",
 	    x->client_no, addr, x->server_port, (unsigned long long)x->bytes,
 	    (double)x->ns / 1e9, ft_rate_mbs(x->bytes, x->ns),
-	    x->ok ? "yes" : "no", x->ok ? "-" : x->reason);
+	    x->ok ? "yes" : "no",
+	    x->ok ? (x->copy[0] ? x->copy : "-") : x->reason,
+	    !x->ok && x->copy[0] ? "; kept as " : "", x->ok ? "" : x->copy);
 }
 
 static void
@@ -146,7 +157,7 @@ static const char tsv_columns[] =
     "reason\tdatagrams\tdatagrams_resent\tdatagrams_lost\tdatagrams_dup\t"
     "datagrams_bad\twire_bytes\tconfirm_seconds\tsockbuf_asked\t"
     "sockbuf_got\tdatagram_size\trun\ttest\trun_clients\t"
-    "ctl_client_port\tctl_server_port\n";
+    "ctl_client_port\tctl_server_port\tcopy\n";
 
 static void
 write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
@@ -166,7 +177,7 @@ write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 			    (unsigned long long)x[i].run);
 		fprintf(f, "%s\t%s\t%s\t%s.%06ldZ\t%s\t%llu\t%s\t%u\t%u\t%s\t%u\t"
 		    "%u\t%llu\t%.6f\t%.3f\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t%llu\t"
-		    "%llu\t%.6f\t%u\t%u\t%u\t%s\t%u\t%u\t%u\t%u\n", t->role,
+		    "%llu\t%.6f\t%u\t%u\t%u\t%s\t%u\t%u\t%u\t%u\t%s\n", t->role,
 		    ft_proto_name(t->proto),
 		    t->mode, start, t->start.tv_nsec / 1000, t->file,
 		    (unsigned long long)t->size, t->sha256, t->clients,
@@ -183,7 +194,8 @@ write_tsv(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 		    (unsigned long long)x[i].wire_bytes,
 		    (double)x[i].confirm_ns / 1e9, x[i].sockbuf_asked,
 		    x[i].sockbuf_got, x[i].dgram_size, run, x[i].test_no,
-		    x[i].run_clients, x[i].ctl_client_port, x[i].ctl_server_port);
+		    x[i].run_clients, x[i].ctl_client_port, x[i].ctl_server_port,
+		    x[i].copy[0] ? x[i].copy : "-");
 	}
 }
 

@@ -15,6 +15,7 @@
  *   datagrams datagrams_resent datagrams_lost datagrams_dup
  *   datagrams_bad wire_bytes confirm_seconds sockbuf_asked sockbuf_got
  *   datagram_size run test run_clients ctl_client_port ctl_server_port
+ *   copy
  * test_start is ISO 8601 UTC with microseconds, the server's release of
  * the test on both sides; seconds and mb_per_s (10^6 bytes per second)
  * follow SPEC.md's timing rules; ok is yes/no; reason is "-" on success;
@@ -38,6 +39,8 @@
 #include "ft_proto.h"
 
 #define FT_REASON_MAX 120
+/* ClienteK-Prueba-N-999-failed.txt for K, N up to 10 digits each. */
+#define FT_COPY_MAX 64
 #define FT_ADDR_MAX 48
 /* The longest logs folder path: its log names must fit in a path of
  * 4096 bytes. Both programs refuse a longer -L at start. */
@@ -62,6 +65,8 @@ struct ft_xfer {
 	uint32_t test_no;	/* the server's test number, 0: none yet */
 	uint32_t run_clients;	/* this run's connections in the test */
 	uint16_t ctl_client_port, ctl_server_port;
+	char copy[FT_COPY_MAX];	/* client: the copy's name in its folder,
+				 * kept too when failed; "": none */
 };
 
 struct ft_test {
@@ -73,6 +78,7 @@ struct ft_test {
 	char sha256[FT_SHA256_HEX];
 	struct timespec start;		/* wall clock at the synchronized start */
 	unsigned clients;
+	const char *copies_dir;		/* client: where the copies went */
 };
 
 /* The path stem (without ".txt"/".tsv") for attempt seq (1, 2, ...). */

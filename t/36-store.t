@@ -34,6 +34,16 @@ for round in 1 2 3; do
 	fb=$(copy_of "$T/b$round.out" 1)
 	ok "round $round: run A's copy ($fa) is 3m.bin" cmp -s "$CAT/3m.bin" "$fa"
 	ok "round $round: run B's copy ($fb) is odd.bin" cmp -s "$CAT/odd.bin" "$fb"
+	# The log names the copy too: a folder's -2, -3 are told apart
+	# without the terminal's summary.
+	is "$(tsv_col "$(ls "$T/a$round-logs"/*.tsv)" copy)" "$(basename "$fa")" \
+	    "round $round: run A's log names its copy in the copy column"
+	is "$(tsv_col "$(ls "$T/b$round-logs"/*.tsv)" copy)" "$(basename "$fb")" \
+	    "round $round: run B's log names its copy in the copy column"
+	file_like "$(ls "$T/b$round-logs"/*.txt)" "^1 .* yes +$(basename "$fb")\$" \
+	    "round $round: ...and in the text log's row"
+	file_like "$(ls "$T/b$round-logs"/*.txt)" "^copies in +$T/shared\$" \
+	    "round $round: ...which says the folder"
 done
 is "$(ls -A "$T/shared" | sort | tr '\n' ' ')" \
     "Cliente1-Prueba-1-2.txt Cliente1-Prueba-1-3.txt Cliente1-Prueba-1-4.txt Cliente1-Prueba-1-5.txt Cliente1-Prueba-1-6.txt Cliente1-Prueba-1.txt " \
@@ -126,6 +136,9 @@ file_like "$T/mism.out" 'the server reports: BYE mismatch' "...saying so"
 is "$(ls -A "$T/mism-out" 2>/dev/null)" "" "...and no copy is published"
 client keep -c 1 -y --keep-failed -o "$T/keep-out" -L "$T/keep-logs"
 is "$(ls -A "$T/keep-out" 2>/dev/null)" "Cliente1-Prueba-1-failed.txt" "with --keep-failed: kept aside as Cliente1-Prueba-1-failed.txt"
+is "$(tsv_col "$(ls "$T/keep-logs"/*.tsv)" copy)" "Cliente1-Prueba-1-failed.txt" "...the log's copy column names it"
+file_like "$(ls "$T/keep-logs"/*.txt)" "BYE mismatch; kept as Cliente1-Prueba-1-failed.txt\$" "...and the text log's reason says it was kept"
+is "$(tsv_col "$(ls "$T/mism-logs"/*.tsv)" copy)" "-" "...without --keep-failed the copy column says -"
 unfake
 
 fake corrupt

@@ -25,7 +25,7 @@ static const char *const columns[] = {
 	"datagrams_resent", "datagrams_lost", "datagrams_dup",
 	"datagrams_bad", "wire_bytes", "confirm_seconds", "sockbuf_asked",
 	"sockbuf_got", "datagram_size", "run", "test", "run_clients",
-	"ctl_client_port", "ctl_server_port",
+	"ctl_client_port", "ctl_server_port", "copy",
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
@@ -148,6 +148,7 @@ sample_rows(struct ft_xfer x[3])
 	    .server_port = 5005, .client_ip = "127.0.0.1", .bytes = 4096,
 	    .ns = 1000000, .ok = 0 };
 	ft_set_reason(&x[2], "the client disconnected after 4096 bytes");
+	strcpy(x[1].copy, "Cliente2-Prueba-3-2.txt");
 }
 
 /* Splits a line on tabs in place; returns the field count. */
@@ -225,6 +226,8 @@ check_row(char *line, const struct ft_xfer *x)
 	is_string(x->ok ? "yes" : "no", f[15], "row %u: ok", x->client_no);
 	is_string(x->ok ? "-" : x->reason, f[16], "row %u: reason",
 	    x->client_no);
+	is_string(x->copy[0] ? x->copy : "-", f[32], "row %u: copy",
+	    x->client_no);
 }
 
 static void
@@ -258,6 +261,8 @@ check_text(const char *path)
 	ok(strstr(text, "size            1000003 bytes\n") != NULL, "text: size");
 	ok(strstr(text, "sha256          " HEX64 "\n") != NULL, "text: sha256");
 	ok(strstr(text, "succeeded       2 of 3\n") != NULL, "text: succeeded");
+	ok(strstr(text, "  yes  Cliente2-Prueba-3-2.txt\n") != NULL,
+	    "text: a verified row names its copy");
 	ok(strstr(text, "127.0.0.1:40001") && strstr(text, "[::1]:40002"),
 	    "text: client addresses, IPv6 in brackets");
 	ok(strstr(text, "  yes  -\n") != NULL, "text: a successful row");
