@@ -433,11 +433,14 @@ check_text() {
 	file_like "$f" "^size +$(size_of "$src") bytes\$" "$what: the size"
 	file_like "$f" "^sha256 +$(sha_of "$src")\$" "$what: the sha256"
 	file_like "$f" "^succeeded +$n of $n\$" "$what: $n of $n succeeded"
-	rows=$(awk -v port="$PORT" -v size="$(size_of "$src")" -v ip="$HOST" '
+	# the last field: the copy on the client's side, "-" on the server's
+	rows=$(awk -v port="$PORT" -v size="$(size_of "$src")" -v ip="$HOST" \
+	    -v client="$([[ $what == *-client-* ]] && echo 1)" '
 	    $1 ~ /^[0-9]+$/ && (index($2, ip ":") == 1 || index($2, "[" ip "]:") == 1) && $3 == port &&
 	    $4 == size && $5 ~ /^[0-9.]+$/ && $6 ~ /^[0-9.]+$/ && $7 == "yes" &&
-	    $8 == "-" { n++ } END { print n + 0 }' "$f")
-	is "$rows" "$n" "$what: a row per connection: number, address, server port, bytes, time, rate, yes"
+	    (client ? $8 ~ /^Cliente[0-9]+-Prueba-[0-9]+(-[0-9]+)?\.txt$/ : $8 == "-") \
+	    { n++ } END { print n + 0 }' "$f")
+	is "$rows" "$n" "$what: a row per connection: number, address, server port, bytes, time, rate, yes, copy"
 }
 
 # log_pairs DIR ROLE: the stems of the logs there (each must have both
