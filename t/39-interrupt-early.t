@@ -108,20 +108,31 @@ LOGS_NEED_NOT_PAIR="no connection reached the server: it logs no test" stop_serv
 
 # A second signal, even another one, ends the run at once: INT and TERM
 # arrive together while the client is stopped (no graceful end between).
+# Eight connections, five rounds: with the signals open in every thread,
+# the two could run the handler in two threads at once, neither ending
+# the run (4 to 14 runs in 20 printed their summary).
 drop_syns 5999
 PORT=5999
-client_bg twice -c 1 -y -o "$T/twice-out" -L "$T/twice-logs"
-sleep 1
-pid=$(client_pid twice)
-kill -STOP "$pid"
-kill -INT "$pid"
-kill -TERM "$pid"
-kill -CONT "$pid"
-wait_for 5 gone "$pid"
-alive "$pid" && kill -KILL "$pid"
-client_wait twice
-like "$CLIENT_RC" '^(130|143)$' "INT then TERM: the process ends by a signal ($CLIENT_RC)"
-ok "...at once: no summary, no log" eval "! grep -q '^log: ' '$T/twice.out'"
-ok "...nothing in the output folder" test -z "$(ls -A "$T/twice-out" 2>/dev/null)"
+summaries=0 logs=0 leftovers=0 rcs=""
+for round in 1 2 3 4 5; do
+	client_bg twice$round -c 8 -y -o "$T/twice$round-out" -L "$T/twice$round-logs"
+	sleep 0.5
+	pid=$(client_pid twice$round)
+	kill -STOP "$pid"
+	kill -INT "$pid"
+	kill -TERM "$pid"
+	kill -CONT "$pid"
+	wait_for 5 gone "$pid"
+	alive "$pid" && kill -KILL "$pid"
+	client_wait twice$round
+	rcs="$rcs$CLIENT_RC "
+	grep -q '^log: ' "$T/twice$round.out" && summaries=$((summaries + 1))
+	[ -n "$(ls -A "$T/twice$round-logs" 2>/dev/null)" ] && logs=$((logs + 1))
+	[ -n "$(ls -A "$T/twice$round-out" 2>/dev/null)" ] && leftovers=$((leftovers + 1))
+done
+like "$rcs" '^((130|143) ){5}$' "INT then TERM, 5 rounds of 8 connections: each ends by a signal ($rcs)"
+is "$summaries" 0 "...at once: no summary in any round"
+is "$logs" 0 "...no log"
+is "$leftovers" 0 "...nothing in the output folder"
 open_path
 done_testing
