@@ -44,9 +44,12 @@ peer_close_all
 stop_server
 
 start_server -p 2 --idle-timeout 20 --per-address 1
-perl "$ROOT/t/idle-peers.pl" "$PORT" 15 127.0.0.2 127.0.0.3 >"$T/idle.out" &
+IDLE_READY=$T/idle.ready perl "$ROOT/t/idle-peers.pl" "$PORT" 15 127.0.0.2 127.0.0.3 >"$T/idle.out" &
 BG[idle]=$!
-sleep 0.5
+# Both greeted, so both hold a worker before the real run comes (a
+# fixed half second was too short on a loaded machine: the run got a
+# worker first and nobody was cut).
+wait_for 10 test -e "$T/idle.ready" || diag "the idle peers were not both greeted within 10 s"
 t0=$(now_ms)
 client real -c 1 -y -t 15 -f 64k.bin -o "$T/real-out" -L "$T/real-logs"
 took=$(($(now_ms) - t0))

@@ -2,7 +2,9 @@
 # idle-peers.pl PORT SECONDS ADDR...: one connection from each source
 # address (127.0.0.0/8 ones) to 127.0.0.1:PORT that reads the greeting and
 # then says nothing; prints "ADDR: <what the server said last or closed>"
-# for each when it ends, SECONDS at most.
+# for each when it ends, SECONDS at most. With IDLE_READY=FILE in the
+# environment, FILE is created once every connection has its greeting
+# (a worker holds each): what a test waits for instead of a guessed sleep.
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -30,6 +32,11 @@ while ($sel->count && time < $end) {
 			next;
 		}
 		$said{$a} .= $buf;
+	}
+	if ($ENV{IDLE_READY} && !-e $ENV{IDLE_READY} &&
+	    !grep { $said{$_} !~ /\n/ } keys %sock) {
+		open(my $f, '>', $ENV{IDLE_READY}) or die "$ENV{IDLE_READY}: $!";
+		close $f;
 	}
 }
 for my $a (@addrs) {
