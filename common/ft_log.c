@@ -77,7 +77,10 @@ text_header(FILE *f, const struct ft_test *t, const struct ft_xfer *x,
 	fprintf(f, "file            %s\n", t->file);
 	fprintf(f, "size            %llu bytes\n", (unsigned long long)t->size);
 	fprintf(f, "sha256          %s\n", t->sha256);
-	if (n > 0 && x[0].run_clients != 0 && x[0].run_clients < t->clients)
+	/* The client's share of a gathered test; the server's log holds
+	 * every run's rows (each with its run and run_clients in the TSV). */
+	if (t->role[0] == 'c' && n > 0 && x[0].run_clients != 0 &&
+	    x[0].run_clients < t->clients)
 		fprintf(f, "connections     %u in the test, %u of them this run's\n",
 		    t->clients, x[0].run_clients);
 	else

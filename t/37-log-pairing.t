@@ -56,6 +56,9 @@ for proto in tcp udp; do
 		ok "$proto run $r: its aggregate ($agg MB/s) is not below its slowest connection ($min)" \
 		    awk -v a="$agg" -v m="$min" 'BEGIN { exit !(a + 0.05 >= m) }'
 	done
+	# The server's log holds every run's rows: no run is "this run".
+	file_like "$(server_log 1)" "^connections +5\$" \
+	    "$proto: the server's text log says the test's 5 connections, no run's share"
 	stop_server
 done
 done_testing
