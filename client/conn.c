@@ -167,13 +167,14 @@ note_addresses(struct conn *c)
 	c->x.server_port = c->x.ctl_server_port;
 }
 
-/* A server that stalls without closing must not hold recv() forever. */
-static void
+/* A server that stalls without closing must not hold recv() forever:
+ * without the timeout the connection does not go on. */
+static int
 set_receive_timeout(int fd, int seconds)
 {
 	struct timeval tv = { .tv_sec = seconds };
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
 /* Reads one line, turning "ERR code message" into a failure. */
@@ -297,7 +298,11 @@ open_connection(struct conn *c, struct ft_reader *in)
 		return -1;
 	}
 	note_addresses(c);
-	set_receive_timeout(c->fd, c->cl->o.timeout_s);
+	if (set_receive_timeout(c->fd, c->cl->o.timeout_s) < 0) {
+		conn_fail(c, "no receive timeout on the socket: %s",
+		    strerror(errno));
+		return -1;
+	}
 	ft_reader_init(in, c->fd);
 	return 0;
 }
