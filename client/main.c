@@ -291,6 +291,10 @@ offers_agree(struct client *cl)
 			agree = false;
 			continue;
 		}
+		/* Members name the copies (K) unless the server's groups are
+		 * smaller than this run (then K is ours: an older server). */
+		if (c->offer.group < cl->o.clients)
+			continue;
 		for (j = 0; j < i; j++)
 			if (atomic_load(&cl->conns[j].state) != C_FAILED &&
 			    cl->conns[j].offer.member == c->offer.member) {

@@ -48,7 +48,9 @@ else
 fi
 ok "its worker stops sending within 3 s + slack (${stopped_at:-never} ms, 2500..8000)" \
     test -n "$stopped_at" -a "${stopped_at:-0}" -ge 2500 -a "${stopped_at:-99999}" -le 8000
-ok "meanwhile the client made progress all the time ($got bytes, more than 1 MiB)" test "$got" -gt $((1 << 20))
+# At least 8 of the 64 KiB reads: each round of this loop takes longer
+# than its 0.1 s sleep on a loaded machine (15 rounds in 3.2 s seen).
+ok "meanwhile the client made progress all the time ($got bytes, at least 512 KiB)" test "$got" -ge $((512 << 10))
 ok "what it read is the beginning of big.bin" cmp -s -n "$got" "$T/slow.got" "$CAT/big.bin"
 drained() { timeout 5 cat <&"$RAW" >/dev/null; }
 ok "the server closed the connection (EOF after what it buffered)" drained
