@@ -89,6 +89,25 @@ ft_shm_unlock(pthread_mutex_t *m)
 	pthread_mutex_unlock(m);
 }
 
+const int ft_refusal_code[FT_REFUSAL_CODES] = {
+	FT_ERR_BAD_REQUEST, FT_ERR_BAD_NAME, FT_ERR_NO_FILE, FT_ERR_TIMEOUT,
+	FT_ERR_CONFLICT, FT_ERR_TOO_LARGE, FT_ERR_LINE, FT_ERR_INTERNAL,
+	FT_ERR_BUSY, 0,		/* 0: any other */
+};
+
+void
+ft_shm_count_refusal(struct ft_shm *shm, int code)
+{
+	unsigned i;
+
+	for (i = 0; i < FT_REFUSAL_CODES - 1; i++)
+		if (ft_refusal_code[i] == code)
+			break;
+	__atomic_fetch_add(&shm->totals.refused, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&shm->totals.refused_by_code[i], 1,
+	    __ATOMIC_RELAXED);
+}
+
 const char *
 ft_slot_state_name(uint32_t state)
 {

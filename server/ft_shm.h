@@ -68,6 +68,8 @@
  *               of its run's connections joined or its test is gone.
  *   totals      any process, with __atomic_fetch_add only; on its own cache
  *               line so the counters do not share one with a slot.
+ *               Readers (the stats dump, the status endpoint) copy them
+ *               word by word; each counter only grows.
  *   events      the event log's shared rate budget (common/ft_event.h),
  *               atomics only.
  */
@@ -205,13 +207,23 @@ struct ft_hash_entry {
 	pid_t hashing_by;		/* a worker hashing it now, 0: none */
 };
 
+/* The codes a refusal can carry (enum ft_err), in the order of
+ * ft_totals.refused_by_code; the last counts any other. */
+#define FT_REFUSAL_CODES 10
+extern const int ft_refusal_code[FT_REFUSAL_CODES];
+
 struct ft_totals {
 	uint64_t tests, tests_unstarted;
 	uint64_t transfers_ok, transfers_failed;
 	uint64_t bytes_sent;
 	uint64_t connections;
 	uint64_t queued, refused;	/* GETs answered QUEUED, or ERR */
+	uint64_t refused_by_code[FT_REFUSAL_CODES];	/* refused, by code */
 	uint64_t logs_unwritten;	/* tests not logged: over the quota */
+	uint64_t worker_restarts;	/* workers respawned after a death */
+	/* UDP, added as each transfer ends: DATA datagrams sent (repairs
+	 * included), of which re-sent, and transmissions reported lost. */
+	uint64_t dgrams_sent, dgrams_resent, dgrams_lost;
 } __attribute__((aligned(FT_CACHELINE)));
 
 struct ft_shm {
@@ -236,7 +248,7 @@ struct ft_shm {
 };
 
 #define FT_SHM_MAGIC 0x66747368u	/* "ftsh" */
-#define FT_SHM_LAYOUT 2
+#define FT_SHM_LAYOUT 3
 
 /* Creates and initialises the segment (master, before fork). */
 struct ft_shm *ft_shm_create(void);
@@ -246,5 +258,10 @@ void ft_shm_destroy(struct ft_shm *shm);
 void ft_shm_lock(pthread_mutex_t *m);
 void ft_shm_unlock(pthread_mutex_t *m);
 const char *ft_slot_state_name(uint32_t state);
+/* A connection refused with an ERR line of this code (enum ft_err):
+ * counted in totals.refused and by code. Any process, atomics only. */
+void ft_shm_count_refusal(struct ft_shm *shm, int code);
+/* The slot states, 0..FT_SLOT_STATES-1, for readers listing them all. */
+#define FT_SLOT_STATES (FT_SLOT_EXITING + 1)
 
 #endif

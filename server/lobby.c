@@ -136,7 +136,7 @@ take_connection(const struct lobby *l)
 		if (pending[i].fd < 0)
 			p = &pending[i];
 	if (p == NULL) {
-		__atomic_fetch_add(&l->shm->totals.refused, 1, __ATOMIC_RELAXED);
+		ft_shm_count_refusal(l->shm, FT_ERR_BUSY);
 		say(fd, BUSY_LINE);
 		close(fd);
 		return;
@@ -160,7 +160,7 @@ answer(const struct lobby *l, struct pending *p)
 
 	if (ft_parse_request(p->buf, &req, &why) < 0 || req.verb != FT_GET ||
 	    req.proto != l->conf->proto) {
-		__atomic_fetch_add(&l->shm->totals.refused, 1, __ATOMIC_RELAXED);
+		ft_shm_count_refusal(l->shm, FT_ERR_BUSY);
 		say(p->fd, BUSY_LINE);
 		return;
 	}
@@ -168,6 +168,7 @@ answer(const struct lobby *l, struct pending *p)
 	listed = req.file[0] == '\0' || catalogue_contains(l->shm, req.file);
 	ft_shm_unlock(&l->shm->lock);
 	if (!listed) {
+		ft_shm_count_refusal(l->shm, FT_ERR_NO_FILE);
 		snprintf(line, sizeof(line), "ERR %d no such file in the "
 		    "catalogue: %s\n", FT_ERR_NO_FILE, req.file);
 		say(p->fd, line);
@@ -179,8 +180,10 @@ answer(const struct lobby *l, struct pending *p)
 	if (v.answer == SCHED_QUEUED)
 		snprintf(line, sizeof(line), "QUEUED ahead=%u need=%u free=%u\n",
 		    v.ahead, v.need, v.free);
-	else
+	else {
+		ft_shm_count_refusal(l->shm, v.code);
 		snprintf(line, sizeof(line), "ERR %d %s\n", v.code, v.why);
+	}
 	say(p->fd, line);
 }
 
@@ -201,6 +204,7 @@ read_request(const struct lobby *l, struct pending *p)
 	p->buf[p->len] = '\0';
 	if ((nl = strchr(p->buf, '\n')) == NULL) {
 		if (p->len >= sizeof(p->buf) - 1) {
+			ft_shm_count_refusal(l->shm, FT_ERR_LINE);
 			say(p->fd, "ERR 414 request line too long\n");
 			finish(p);
 		}
@@ -233,6 +237,7 @@ lobby_handle(const struct lobby *l, const struct pollfd *pfd, int n)
 	}
 	for (i = 0; i < LOBBY_MAX; i++)
 		if (pending[i].fd >= 0 && now >= pending[i].deadline) {
+			ft_shm_count_refusal(l->shm, FT_ERR_BUSY);
 			say(pending[i].fd, BUSY_LINE);
 			finish(&pending[i]);
 		}

@@ -376,8 +376,9 @@ respawn_due(struct master *m)
 
 	for (k = 0; k < m->conf->workers; k++)
 		if (m->shm->slots[k].pid == 0 && m->lives[k].respawn_at_ns != 0 &&
-		    m->lives[k].respawn_at_ns <= now)
-			spawn(m, (int)k);
+		    m->lives[k].respawn_at_ns <= now && spawn(m, (int)k) == 0)
+			__atomic_fetch_add(&m->shm->totals.worker_restarts, 1,
+			    __ATOMIC_RELAXED);
 }
 
 static unsigned

@@ -60,7 +60,7 @@ struct session {
 static void
 refuse(struct session *c, int code, const char *why)
 {
-	__atomic_fetch_add(&c->w->shm->totals.refused, 1, __ATOMIC_RELAXED);
+	ft_shm_count_refusal(c->w->shm, code);
 	log_info("%s: refused (%d): %s", c->peer, code, why);
 	ft_send_line(c->fd, ft_deadline_ms(LAST_WORDS_MS), "ERR %d %s\n", code,
 	    why);
@@ -256,6 +256,13 @@ account(struct session *c, const struct ft_xfer *x)
 	__atomic_fetch_add(x->ok ? &t->transfers_ok : &t->transfers_failed, 1,
 	    __ATOMIC_RELAXED);
 	__atomic_fetch_add(&t->bytes_sent, x->bytes, __ATOMIC_RELAXED);
+	if (c->w->conf->proto == FT_UDP) {
+		__atomic_fetch_add(&t->dgrams_sent, x->dgrams, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->dgrams_resent, x->dgrams_resent,
+		    __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->dgrams_lost, x->dgrams_lost,
+		    __ATOMIC_RELAXED);
+	}
 	c->slot->transfers++;
 	c->slot->failures += !x->ok;
 	c->slot->last_ns = x->ns;
