@@ -3,7 +3,8 @@
 # root (apt-get), or prints the exact command to run otherwise.
 #   deps.sh check   only says what is missing (and the command), exit 1;
 #                   a plain `make` runs this: it never installs anything
-#   deps.sh build   compiler, pkg-config, OpenSSL and libbsd headers, prove
+#   deps.sh build   compiler, pkg-config, OpenSSL, libbsd and libmicrohttpd
+#                   headers (the server's --status endpoint), prove
 #                   (make deps, make test, make demo)
 #   deps.sh bench   the above, plus iperf3 (the loopback ceiling), GNU
 #                   time (the client's peak RSS), nginx and curl (the
@@ -18,6 +19,7 @@ have_cmd make || need="$need make"
 have_cmd pkg-config || need="$need pkg-config"
 have_pc libcrypto || need="$need libssl-dev"
 have_pc libbsd || need="$need libbsd-dev"
+have_pc libmicrohttpd || need="$need libmicrohttpd-dev"
 have_cmd prove || need="$need perl"
 have_cmd openssl || need="$need openssl"
 if [ "${1:-build}" = bench ]; then

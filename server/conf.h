@@ -36,6 +36,7 @@ struct ft_conf {
 	int grace_s;		/* SIGTERM: how long transfers may finish */
 	unsigned per_address;	/* connections from one address waiting to
 				 * send their request; beyond, at once */
+	const char *status;	/* --status ADDR:PORT, NULL: no endpoint */
 	uint64_t logs_quota;	/* bytes of test logs in the logs folder,
 				 * beyond which no more are written; 0: none */
 };

@@ -8,6 +8,7 @@
 #include "ft_shm.h"
 #include "proc.h"
 #include "report.h"
+#include "status.h"
 
 #include "ft_addr.h"
 #include "ft_dgram.h"
@@ -34,7 +35,7 @@
 extern char **environ;
 
 enum { OPT_PIDFILE = 256, OPT_IDLE, OPT_IO, OPT_TRANSFER, OPT_GRACE,
-    OPT_PER_ADDRESS, OPT_LOGS_QUOTA };
+    OPT_PER_ADDRESS, OPT_LOGS_QUOTA, OPT_STATUS };
 
 static const struct option long_options[] = {
 	{ "workers", required_argument, NULL, 'p' },
@@ -55,6 +56,7 @@ static const struct option long_options[] = {
 	{ "logs-quota", required_argument, NULL, OPT_LOGS_QUOTA },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -68,7 +70,7 @@ usage(int code)
 "                [-f NAME] [-n CLIENTS] [-s BYTES] [-m raw|reliable]\n"
 "                [-t SECONDS] [--idle-timeout S] [--io-timeout S]\n"
 "                [--transfer-timeout S] [--per-address N] [--grace S]\n"
-"                [--logs-quota MB] [--pidfile FILE]\n"
+"                [--logs-quota MB] [--pidfile FILE] [--status ADDR:PORT]\n"
 "Sends a file from DIR to groups of clients that start together.\n"
 "  -p, --workers N      worker processes, 1..%d (default 25)\n"
 "  -P, --port PORT      TCP port (default 5005; 0 picks a free one)\n"
@@ -91,6 +93,8 @@ usage(int code)
 "      --logs-quota MB  test logs kept in DIR at most; 0: no limit (1024)\n"
 "      --grace S        on SIGTERM, transfers may finish within (30)\n"
 "      --pidfile FILE   write the master's pid there\n"
+"      --status ADDR:PORT  serve /metrics, /status.json and a status page\n"
+"                       over HTTP there (e.g. 127.0.0.1:9105; off by default)\n"
 "  -h, --help, -V, --version\n"
 "Signals: USR1 stats dump, HUP rescan DIR, TERM/INT graceful stop.\n",
 	    FT_MAX_WORKERS);
@@ -141,10 +145,44 @@ parse_option(struct ft_conf *conf, int ch, const char *arg)
 	case OPT_PER_ADDRESS: conf->per_address = (unsigned)number(arg, 1, FT_MAX_WORKERS, "per-address"); break;
 	case OPT_LOGS_QUOTA: conf->logs_quota = (uint64_t)number(arg, 0, 1 << 24, "logs quota") << 20; break;
 	case OPT_PIDFILE: conf->pidfile = arg; break;
+	case OPT_STATUS: conf->status = arg; break;
 	case 'V': printf("ftserver %s\n", FT_VERSION); exit(0);
 	case 'h': usage(0);
 	default: usage(2);
 	}
+}
+
+/* --status: its form now (misuse, 2); whether it can bind, later. */
+static void
+check_status(const struct ft_conf *conf)
+{
+	char host[64];
+	const char *why;
+	unsigned port;
+
+	if (conf->status != NULL && status_parse_addr(conf->status, host,
+	    sizeof(host), &port, &why) < 0)
+		errx(2, "--status %s: %s", conf->status, why);
+}
+
+/* The endpoint, before any worker exists: its line comes before the
+ * listening line, so a script that waited for that one finds it. */
+static void
+start_status(const struct ft_conf *conf, const struct ft_sockets *socks,
+    struct ft_shm *shm)
+{
+	char why[256];
+	uint16_t port;
+	int rc;
+
+	if (conf->status == NULL)
+		return;
+	if ((rc = status_start(conf, socks, shm, &port, why, sizeof(why))) != 0)
+		errx(rc, "--status %s: %s", conf->status, why);
+	/* The address as given (brackets and all), the port as bound. */
+	ft_out("ftserver: status on http://%.*s:%u/ (/metrics, /status.json)\n",
+	    (int)(strrchr(conf->status, ':') - conf->status), conf->status,
+	    port);
 }
 
 /* Options, then what they must agree on. Misuse exits 2. */
@@ -173,6 +211,7 @@ parse_options(struct ft_conf *conf, int argc, char **argv)
 		    "there are %u (use -n %u or less, or -p %u)", conf->group_size,
 		    conf->group_size, conf->group_size, conf->workers,
 		    conf->workers, conf->group_size);
+	check_status(conf);
 	if (conf->datagram != 0 && (conf->datagram < FT_DG_MIN ||
 	    conf->datagram > FT_DG_MAX))
 		errx(2, "datagram size %u: must be %d..%d (the largest UDP payload "
@@ -398,11 +437,13 @@ main(int argc, char **argv)
 	report_init(&conf);
 	open_catalogue(&conf, shm);
 	open_listener(&conf, &socks);
+	start_status(&conf, &socks, shm);
 	print_listening(&conf, &socks, shm);
 	if (pfh && pidfile_write(pfh) < 0)
 		err(FT_EXIT_FATAL, "pidfile %s", conf.pidfile);
 	starting_pidfile = NULL;
 	rc = proc_run(&conf, &socks, shm);
+	status_stop();
 	if (pfh)
 		pidfile_remove(pfh);
 	ft_shm_destroy(shm);

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "sched.h"
 #include "session.h"
+#include "status.h"
 
 #include "ft_event.h"
 #include "ft_io.h"
@@ -198,6 +199,7 @@ worker_main(struct master *m, int slot)
 	if (worker_signals() < 0 || fault("worker-setup"))
 		worker_fatal("signal handling");
 	close(m->wake[0]);
+	status_forget();
 	if ((ep = listen_queue(m->socks->listen_fd)) < 0)
 		worker_fatal("epoll on the listening socket");
 	while (!stop_requested) {
@@ -489,8 +491,11 @@ handle_flags(struct master *m)
 	}
 }
 
-/* One turn of the loop: wait, then everything the flags ask. */
+/* One turn of the loop: wait, then everything the flags ask. The status
+ * endpoint (when on) is one descriptor here, and goes on answering while
+ * the server stops. */
 #define POLL_MAX 40
+#define POLL_FIXED 3		/* wake pipe, console, status endpoint */
 static void
 master_turn(struct master *m)
 {
@@ -498,19 +503,25 @@ master_turn(struct master *m)
 	struct pollfd pfd[POLL_MAX] = {
 		{ .fd = m->wake[0], .events = POLLIN },
 		{ .fd = m->console ? STDIN_FILENO : -1, .events = POLLIN },
+		{ .fd = status_poll_fd(), .events = POLLIN },
 	};
-	int n = m->stopping ? 0 : lobby_fill_poll(&l, pfd + 2, POLL_MAX - 2);
-	int timeout = poll_timeout(m), lt = lobby_timeout_ms();
+	int n = m->stopping ? 0 : lobby_fill_poll(&l, pfd + POLL_FIXED,
+	    POLL_MAX - POLL_FIXED);
+	int timeout = poll_timeout(m), lt = lobby_timeout_ms(),
+	    st = status_timeout_ms();
 
 	if (lt >= 0 && lt < timeout)
 		timeout = lt;
-	if (poll(pfd, (nfds_t)(2 + n), timeout) > 0) {
+	if (st >= 0 && st < timeout)
+		timeout = st;
+	if (poll(pfd, (nfds_t)(POLL_FIXED + n), timeout) > 0) {
 		drain_wake_pipe(m);
 		if (pfd[1].revents & (POLLIN | POLLHUP))
 			console_input(m);
 	}
+	status_handle(pfd[2].revents != 0);
 	if (!m->stopping)
-		lobby_handle(&l, pfd + 2, n);
+		lobby_handle(&l, pfd + POLL_FIXED, n);
 	if (got_term && !m->stopping) {
 		begin_stop(m);
 		lobby_close_all();

@@ -1,11 +1,12 @@
 #!/bin/bash
 # 05-layers.t: calls run one way (ARCHITECTURE.md). Each server module has
 # a rank; a file may include the headers of its own module and of lower
-# ranks only, so no module can call up: main -> proc -> console ->
-# {session, report} -> xfer -> {sched, catalogue} -> ft_shm -> common/.
-# conf.h is data only and may be included anywhere. common/ includes
-# nothing of server/ or client/, the client nothing of server/, and the
-# client program does not link the server's shared segment.
+# ranks only, so no module can call up: main -> proc -> {console, lobby,
+# status} -> {session, report} -> xfer -> {sched, catalogue} -> ft_shm ->
+# common/. conf.h is data only and may be included anywhere. common/
+# includes nothing of server/ or client/, the client nothing of server/,
+# and the client program links neither the server's shared segment nor
+# libmicrohttpd.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 n=0
@@ -23,7 +24,8 @@ check() {
 
 declare -A rank=(
 	[ft_shm]=1 [sched]=2 [catalogue]=2 [xfer]=3
-	[session]=4 [report]=4 [console]=5 [lobby]=5 [proc]=6 [main]=7
+	[session]=4 [report]=4 [console]=5 [lobby]=5 [status]=5 [proc]=6
+	[main]=7
 )
 # The module a header belongs to (xfer_tcp.c and xfer_udp.c share xfer.h).
 module_of() { local m=${1%.[ch]}; m=${m%_tcp}; echo "${m%_udp}"; }
@@ -60,8 +62,10 @@ done
 check "client/ includes nothing of server/" "$bad"
 
 if [ -x client/ftclient ] && command -v nm >/dev/null; then
-	bad=$(nm client/ftclient 2>/dev/null | awk '$3 ~ /^(ft_shm_|sched_|session_|proc_)/ { print $3 }')
+	bad=$(nm client/ftclient 2>/dev/null | awk '$3 ~ /^(ft_shm_|sched_|session_|proc_|status_|MHD_)/ { print $3 }')
 	check "ftclient does not link the server's segment or modules" "$bad"
+	bad=$(ldd client/ftclient 2>/dev/null | grep -o 'libmicrohttpd[^ ]*')
+	check "ftclient does not link libmicrohttpd (the server's status endpoint)" "$bad"
 else
 	n=$((n + 1))
 	echo "ok $n # skip no built client or no nm"
