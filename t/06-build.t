@@ -27,6 +27,8 @@ ok "...and still with the project's flags (-std=gnu11 -Wall -Icommon, hardening)
     'grep -q -- "-std=gnu11" <<<"$out" && grep -q -- "-Wall" <<<"$out" && grep -q -- "-Icommon" <<<"$out" && grep -q -- "-fstack-protector-strong" <<<"$out"'
 ok "...and the server links its shared segment, the client does not" \
     'grep -q "server/ft_shm.o" <<<"$(grep -- "-o server/ftserver " <<<"$out")" && ! grep -q "ft_shm" <<<"$(grep -- "-o client/ftclient " <<<"$out")"'
+ok "...and libmicrohttpd (the status endpoint) links into the server only" \
+    'grep -q -- "-lmicrohttpd" <<<"$(grep -- "-o server/ftserver " <<<"$out")" && ! grep -q "microhttpd" <<<"$(grep -- "-o client/ftclient " <<<"$out")"'
 dry=$(cd "$T" && make -n 2>&1)
 ok "a plain make never runs the installer (apt-get) through deps.sh" '! grep -q "deps.sh build" <<<"$dry" && ! grep -q "deps.sh install" <<<"$dry"'
 ok "...but checks what is missing" 'grep -q "deps.sh check" <<<"$dry"'

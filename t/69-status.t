@@ -6,7 +6,8 @@
 #   naming the value and the reason, and no "listening on".
 # - TCP, a 10-client test of a 3 MiB file: /metrics's counters exactly
 #   (transfers ok 10, failed 0, bytes 10 x size, tests 1, connections 10,
-#   refusals 0, 12 idle workers); promtool check metrics where installed.
+#   refusals 0, 12 idle workers); promtool check metrics where installed
+#   (and check config on contrib/prometheus.yml).
 # - Refusals by code (a 404 and a 403 by hand), a killed worker
 #   (worker_restarts_total 1, a new pid in its JSON row).
 # - /status.json during a transfer (the client paused): a row per worker
@@ -84,8 +85,9 @@ if command -v promtool >/dev/null 2>&1; then
 	out=$(promtool check metrics <"$T/metrics1.txt" 2>&1)
 	rc=$?
 	is "$rc:$out" "0:" "promtool check metrics: no problem"
+	ok "promtool check config contrib/prometheus.yml" eval 'promtool check config contrib/prometheus.yml >/dev/null 2>&1'
 else
-	skip "promtool not installed (Debian: prometheus)"
+	skip 2 "promtool not installed (Debian: prometheus)"
 fi
 
 # Refusals by code, by hand.
