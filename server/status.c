@@ -995,5 +995,7 @@ status_forget(void)
 			close(tracked[i].fd);
 	close(listen_fd);
 	close(epoll_fd);
-	daemon_ = NULL;
+	listen_fd = epoll_fd = -1;
+	/* daemon_ stays: its memory is the master's, reachable, not a leak
+	 * of this process; a worker never calls into it. */
 }

@@ -4,7 +4,7 @@
 # must never block and must go on answering everyone.
 # - A client trickling a byte a second is cut at its request's deadline
 #   (5 s), and meanwhile others are answered at once; an idle connection
-#   is closed too.
+#   is closed too, also when a worker was forked while it was open.
 # - One address holding 8 connections (the per-address limit): its 9th
 #   is closed at once, another address is still answered.
 # - An overlong request line (414) and overlong headers (431).
@@ -56,6 +56,21 @@ ok "and at once (under 2 s)" test "$(echo "$during" | awk '{ print $3 + 0 }')" -
 ok "an idle connection is closed too" eof_within "$IDLE" 5
 exec {SLOW}>&- {IDLE}>&-
 ok "/metrics counts the cut" test "$(metric ftserver_status_connections_cut_total)" -ge 1
+
+# A worker forked while a status connection is open must not keep a copy
+# of it: the master's close would then not reach the client.
+exec {IDLE}<>"/dev/tcp/$HOST/$SPORT" || bail "cannot connect to the status port"
+victim=$(workers | awk '{ print $1 }')
+kill -KILL "$victim"
+ok "a worker killed meanwhile is respawned" wait_metric ftserver_worker_restarts_total 1
+if command -v ss >/dev/null 2>&1; then
+	holders=$(ss -Htanp "( sport = :$SPORT )" 2>/dev/null | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+	is "$holders" "pid=$SERVER_PID " "the status sockets (listening, and the open connection) are the master's only, not the new worker's"
+else
+	skip "no ss (iproute2): cannot list the sockets' holders"
+fi
+ok "the connection open across the respawn is closed by the server" eof_within "$IDLE" 8
+exec {IDLE}>&-
 
 # ---------------------------------------------------------------- greedy
 

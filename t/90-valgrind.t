@@ -3,6 +3,7 @@
 # file) with the server (master and every worker: valgrind follows forks)
 # and the client under valgrind's memcheck, plus on the TCP server the
 # other paths of the master and the workers: a USR1 dump, a HUP rescan,
+# the --status endpoint's answers (200, 404, 405),
 # refused requests (400, 404), a worker killed and respawned (its own log
 # is left out: a SIGKILL leaves no summary). Every valgrind log must say
 # "ERROR SUMMARY: 0 errors" (definite leaks count as errors). Skipped
@@ -57,8 +58,17 @@ vg_test() {
 	ok "$tag: the server logs the test" wait_for 60 logged_at_least "$VG_TESTS"
 }
 
-start_server -p 2
+start_server -p 2 --status "$HOST:0"
+SPORT=$(sed -n 's|.*status on http://.*:\([0-9][0-9]*\)/ .*|\1|p' "$SERVER_OUT")
+SURL=http://$HOST:$SPORT
 vg_test tcp
+# The status endpoint, in the master: each path and the refusals.
+for want in /:200 /metrics:200 /status.json:200 /nope:404; do
+	code=$(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SURL${want%:*}" 2>/dev/null)
+	is "$code" "${want#*:}" "tcp: status endpoint: GET ${want%:*}: ${want#*:}"
+done
+code=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -X POST "$SURL/" 2>/dev/null)
+is "$code" 405 "tcp: status endpoint: POST /: 405"
 kill -USR1 "$SERVER_PID"
 ok "tcp: USR1: a dump" wait_for 60 grep -q '^totals: 1 tests' "$SERVER_OUT"
 kill -HUP "$SERVER_PID"
