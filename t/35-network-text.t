@@ -13,15 +13,6 @@
 # DEL, any C0 control but tab and newline).
 has_raw_control() { LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$1"; }
 
-fake() {
-	rm -f "$T/fake.port"
-	perl "$ROOT/t/fake-server.pl" "$1" "$T/fake.port" &
-	FAKE_PID=$!
-	BG[fake]=$FAKE_PID
-	wait_for 10 test -s "$T/fake.port" || bail "the fake server did not start"
-	PORT=$(cat "$T/fake.port")
-}
-unfake() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; unset 'BG[fake]'; }
 
 fake err-escape
 client err -c 1 -y -o "$T/err-out" -L "$T/err-logs"

@@ -120,14 +120,6 @@ is "$(ls -A "$T/full-names" | grep -vc '^Cliente1-Prueba-1\(-[0-9]*\)\?\.txt$')"
 LOGS_NEED_NOT_PAIR="cancelled before the start: the server logs no test" stop_server
 
 # fake MODE: the hostile server (t/fake-server.pl).
-fake() {
-	rm -f "$T/fake.port"
-	perl "$ROOT/t/fake-server.pl" "$1" "$T/fake.port" &
-	BG[fake]=$!
-	wait_for 10 test -s "$T/fake.port" || bail "the fake server did not start"
-	PORT=$(cat "$T/fake.port")
-}
-unfake() { kill "${BG[fake]}" 2>/dev/null; wait "${BG[fake]}" 2>/dev/null; unset 'BG[fake]'; }
 
 fake bye-mismatch
 client mism -c 1 -y -o "$T/mism-out" -L "$T/mism-logs"

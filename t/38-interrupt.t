@@ -13,14 +13,6 @@
 #   (exit 2), by both programs.
 . "$(dirname "$0")/lib.sh"
 
-fake() {
-	rm -f "$T/fake.port"
-	perl "$ROOT/t/fake-server.pl" "$1" "$T/fake.port" &
-	BG[fake]=$!
-	wait_for 10 test -s "$T/fake.port" || bail "the fake server did not start"
-	PORT=$(cat "$T/fake.port")
-}
-unfake() { kill "${BG[fake]}" 2>/dev/null; wait "${BG[fake]}" 2>/dev/null; unset 'BG[fake]'; }
 
 # The ftclient under client_bg's timeout(1).
 client_pid() { pgrep -P "${BG[$1]}" | head -1; }

@@ -8,15 +8,6 @@
 # says how far the server's is off.
 . "$(dirname "$0")/lib.sh"
 
-fake() {
-	rm -f "$T/fake.port"
-	perl "$ROOT/t/fake-server.pl" "$1" "$T/fake.port" &
-	FAKE_PID=$!
-	BG[fake]=$FAKE_PID
-	wait_for 10 test -s "$T/fake.port" || bail "the fake server did not start"
-	PORT=$(cat "$T/fake.port")
-}
-unfake() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; unset 'BG[fake]'; }
 copies() { find "$1" -type f 2>/dev/null | wc -l; }
 
 fake good

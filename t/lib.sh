@@ -346,6 +346,17 @@ client_wait() {
 
 # ---------------------------------------------------------------- raw
 
+# fake MODE: t/fake-server.pl in MODE (a hostile or broken ft server, see
+# its header) on a free port, which becomes PORT; unfake stops it.
+fake() {
+	rm -f "$T/fake.port"
+	perl "$ROOT/t/fake-server.pl" "$1" "$T/fake.port" &
+	BG[fake]=$!
+	wait_for 10 test -s "$T/fake.port" || bail "the fake server did not start"
+	PORT=$(cat "$T/fake.port")
+}
+unfake() { kill "${BG[fake]}" 2>/dev/null; wait "${BG[fake]}" 2>/dev/null; unset 'BG[fake]'; }
+
 # raw_open: a hand-driven connection through bash's /dev/tcp (no netcat
 # needed). Sets RAW (its fd) and GREETING (the server's first line).
 raw_open() {
