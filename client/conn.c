@@ -6,18 +6,15 @@
 #include "ft_dgram.h"
 #include "ft_hash.h"
 #include "ft_io.h"
+#include "ft_sys.h"
 #include "ft_text.h"
 #include "ft_time.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <bsd/string.h>
 
@@ -83,7 +80,7 @@ adopt_socket(struct conn *c, int *slot, int fd)
 		__atomic_store_n(slot, fd, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->cl->mu);
 	if (stopped) {
-		close(fd);
+		ft_sock_close(fd);
 		errno = ECANCELED;
 		return -1;
 	}
@@ -102,7 +99,7 @@ drop_socket(struct conn *c, int *slot)
 	pthread_mutex_lock(&c->cl->mu);
 	__atomic_store_n(slot, -1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->cl->mu);
-	close(fd);
+	ft_sock_close(fd);
 }
 
 /* Connects to the server; with c, the socket is the connection's before
@@ -120,8 +117,7 @@ connect_to(const char *host, const char *port, struct conn *c, char *why,
 		return -1;
 	}
 	for (p = ai; p != NULL; p = p->ai_next) {
-		if ((fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC,
-		    0)) < 0) {
+		if ((fd = ft_socket(p->ai_family, p->ai_socktype)) < 0) {
 			saved = errno;
 			continue;
 		}
@@ -130,19 +126,19 @@ connect_to(const char *host, const char *port, struct conn *c, char *why,
 			fd = -1;
 			break;
 		}
-		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0)
+		if (ft_connect(fd, p->ai_addr, (socklen_t)p->ai_addrlen) == 0)
 			break;
 		saved = errno;
 		if (c != NULL)
 			drop_socket(c, &c->fd);
 		else
-			close(fd);
+			ft_sock_close(fd);
 		fd = -1;
 	}
 	freeaddrinfo(ai);
 	if (fd < 0)
 		snprintf(why, whylen, "cannot connect to %s port %s: %s", host,
-		    port, strerror(saved));
+		    port, ft_strerror(saved));
 	return fd;
 }
 
@@ -172,9 +168,7 @@ note_addresses(struct conn *c)
 static int
 set_receive_timeout(int fd, int seconds)
 {
-	struct timeval tv = { .tv_sec = seconds };
-
-	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return ft_set_recv_timeout(fd, seconds);
 }
 
 /* Reads one line, turning "ERR code message" into a failure. */
@@ -231,7 +225,7 @@ ask(struct conn *c, struct ft_reader *in, char *busy, size_t busylen)
 	    "group=%u client=%u run=%016llx proto=%s\n", o->file ? o->file :
 	    "-", o->clients, c->no, (unsigned long long)c->cl->run,
 	    o->udp ? "udp" : "tcp") < 0)
-		return conn_fail(c, "sending the request: %s", strerror(errno)),
+		return conn_fail(c, "sending the request: %s", ft_strerror(errno)),
 		    ASK_FAILED;
 	if (expect_line(c, in, line, o->timeout_s, "waiting for a worker") < 0 ||
 	    check_greeting(c, line) < 0)
@@ -300,7 +294,7 @@ open_connection(struct conn *c, struct ft_reader *in)
 	note_addresses(c);
 	if (set_receive_timeout(c->fd, c->cl->o.timeout_s) < 0) {
 		conn_fail(c, "no receive timeout on the socket: %s",
-		    strerror(errno));
+		    ft_strerror(errno));
 		return -1;
 	}
 	ft_reader_init(in, c->fd);
@@ -443,7 +437,7 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 			 * buffer won 5% on loopback but lost 15-50% over a veth
 			 * pair with a 1500-byte MTU (hashing and writing no
 			 * longer overlap with the arrival). */
-			n = recv(c->fd, buf, want, 0);
+			n = ft_recv(c->fd, buf, want, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -457,14 +451,14 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 				    c->cl->o.timeout_s, d);
 			else
 				conn_fail(c, "receive failed after %s: %s", d,
-				    strerror(errno));
+				    ft_strerror(errno));
 			goto out;
 		}
 		if (got == 0)
 			c->first_ns = ft_mono_ns();
 		if (ft_sha256_update(h, buf, (size_t)n) < 0 ||
 		    ft_write_all(st->fd, buf, (size_t)n) < 0) {
-			conn_fail(c, "writing the file: %s", strerror(errno));
+			conn_fail(c, "writing the file: %s", ft_strerror(errno));
 			goto out;
 		}
 		got += (uint64_t)n;
@@ -512,7 +506,7 @@ confirm(struct conn *c, struct ft_sha256 *h)
 		c->end_ns = ft_mono_ns();
 	if (ft_send_line(c->fd, send_deadline(c), "DONE %llu %s\n",
 	    (unsigned long long)c->x.bytes, hex) < 0) {
-		conn_fail(c, "confirming: %s", strerror(errno));
+		conn_fail(c, "confirming: %s", ft_strerror(errno));
 		return -1;
 	}
 	if (strcmp(hex, c->offer.sha256) != 0) {
@@ -567,7 +561,7 @@ store_failed(struct conn *c)
 	char why[FT_REASON_MAX];
 
 	if (errno != EEXIST) {
-		conn_fail(c, "storing the file: %s", strerror(errno));
+		conn_fail(c, "storing the file: %s", ft_strerror(errno));
 		return;
 	}
 	store_no_name(&c->st, why, sizeof(why));
@@ -579,7 +573,7 @@ store_failed(struct conn *c)
 static void
 note_copy(struct conn *c)
 {
-	const char *slash = strrchr(c->st.final, '/');
+	const char *slash = strrchr(c->st.final, FT_PATH_SEP);
 
 	strlcpy(c->path, c->st.final, sizeof(c->path));
 	strlcpy(c->x.copy, slash != NULL ? slash + 1 : c->st.final,
@@ -641,7 +635,7 @@ send_ready(struct conn *c)
 		rc = ft_send_line(c->fd, send_deadline(c), "READY\n");
 	else if ((udp = udp_open(c, &rcvbuf)) < 0 ||
 	    adopt_socket(c, &c->udp_fd, udp) < 0) {
-		conn_fail(c, "cannot open a UDP socket: %s", strerror(errno));
+		conn_fail(c, "cannot open a UDP socket: %s", ft_strerror(errno));
 		return -1;
 	} else {
 		c->x.client_port = ft_local_port(c->udp_fd);
@@ -650,7 +644,7 @@ send_ready(struct conn *c)
 		    c->x.client_port, rcvbuf);
 	}
 	if (rc < 0)
-		conn_fail(c, "sending READY: %s", strerror(errno));
+		conn_fail(c, "sending READY: %s", ft_strerror(errno));
 	return rc;
 }
 
@@ -720,6 +714,6 @@ list_catalogue(const struct client_opts *o)
 			break;
 	}
 	ft_send_line(fd, deadline, "QUIT\n");
-	close(fd);
+	ft_sock_close(fd);
 	return rc == FT_LINE_OK ? 0 : 1;
 }

@@ -4,22 +4,16 @@
 #include "ftclient.h"
 #include "ft_io.h"
 #include "ft_opt.h"
+#include "ft_sys.h"
 #include "ft_time.h"
 
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <bsd/stdlib.h>
 
 #define TICK_MS 200
 
@@ -159,9 +153,9 @@ stop_connections(struct client *cl)
 		int fd = __atomic_load_n(&cl->conns[i].fd, __ATOMIC_RELAXED);
 		int udp = __atomic_load_n(&cl->conns[i].udp_fd, __ATOMIC_RELAXED);
 		if (fd >= 0)
-			shutdown(fd, SHUT_RDWR);
+			ft_sock_shutdown(fd);
 		if (udp >= 0)
-			shutdown(udp, SHUT_RDWR);
+			ft_sock_shutdown(udp);
 	}
 	pthread_cond_broadcast(&cl->cv);
 }
@@ -205,14 +199,9 @@ wait_until(struct client *cl, bool (*done)(struct client *))
 static bool
 stdin_answered(struct client *cl)
 {
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	int n;
-
-	while (!cl->interrupted) {
-		n = poll(&p, 1, TICK_MS);
-		if (n > 0 || (n < 0 && errno != EINTR))
+	while (!cl->interrupted)
+		if (ft_stdin_wait(TICK_MS) != 0)
 			return true;	/* fgets says which */
-	}
 	return false;
 }
 
@@ -391,37 +380,24 @@ static struct client *interrupted_run;
  * signal, the same or another of the three, ends the process at once
  * (the default action): an anonymous copy goes with it, a named aside
  * file may stay. The others are blocked while this runs (sa_mask), so a
- * second one is only delivered once they are reset. errno is the
- * interrupted code's. */
+ * second one is only delivered once they are reset (ft_sys.h). errno is
+ * the interrupted code's. */
 static void
 on_interrupt(int sig)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	int saved = errno;
 
 	if (interrupted_run != NULL)
 		atomic_store(&interrupted_run->interrupted, sig);
-	sigemptyset(&dfl.sa_mask);
-	sigaction(SIGINT, &dfl, NULL);
-	sigaction(SIGTERM, &dfl, NULL);
-	sigaction(SIGHUP, &dfl, NULL);
+	ft_interrupts_default();
 	errno = saved;
 }
 
 static void
 catch_interrupts(struct client *cl)
 {
-	/* No SA_RESTART: the prompt's read must return to see it. */
-	struct sigaction sa = { .sa_handler = on_interrupt };
-
 	interrupted_run = cl;
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGINT);
-	sigaddset(&sa.sa_mask, SIGTERM);
-	sigaddset(&sa.sa_mask, SIGHUP);
-	if (sigaction(SIGINT, &sa, NULL) < 0 ||
-	    sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGHUP, &sa, NULL) < 0)
+	if (ft_catch_interrupts(on_interrupt) < 0)
 		err(1, "sigaction");
 }
 
@@ -454,15 +430,10 @@ mark_unfinished(struct client *cl)
 static void
 start_connections(struct client *cl)
 {
-	sigset_t stops, old;
 	unsigned i;
 	int rc;
 
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGINT);
-	sigaddset(&stops, SIGTERM);
-	sigaddset(&stops, SIGHUP);
-	if ((rc = pthread_sigmask(SIG_BLOCK, &stops, &old)) != 0)
+	if ((rc = ft_interrupts_hold()) != 0)
 		errx(1, "pthread_sigmask: %s", strerror(rc));
 	for (i = 0; i < cl->o.clients; i++) {
 		struct conn *c = &cl->conns[i];
@@ -475,7 +446,7 @@ start_connections(struct client *cl)
 		if ((rc = pthread_create(&c->thread, NULL, conn_main, c)) != 0)
 			errx(1, "pthread_create: %s", strerror(rc));
 	}
-	if ((rc = pthread_sigmask(SIG_SETMASK, &old, NULL)) != 0)
+	if ((rc = ft_interrupts_release()) != 0)
 		errx(1, "pthread_sigmask: %s", strerror(rc));
 }
 
@@ -522,13 +493,13 @@ main(int argc, char **argv)
 	struct client cl = { .o = { .host = "127.0.0.1", .port = "5005",
 	    .out_dir = "ArchivosRecibidos", .logs_dir = "Logs",
 	    .timeout_s = 120, .queue_timeout_s = 600 } };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
 	int rc;
 
 	parse_options(&cl.o, argc, argv);
-	/* A dead peer or a full disk must be an error return, not a kill. */
-	sigaction(SIGPIPE, &ign, NULL);
-	sigaction(SIGXFSZ, &ign, NULL);
+	/* Sockets, the console; a dead peer or a full disk must be an error
+	 * return, not a kill. */
+	if (ft_sys_init() < 0)
+		err(1, "initialising the system's sockets");
 	if (cl.o.list)
 		return list_catalogue(&cl.o);
 	if (ft_make_dirs(cl.o.out_dir) < 0)
@@ -536,8 +507,8 @@ main(int argc, char **argv)
 	if (ft_make_dirs(cl.o.logs_dir) < 0)
 		err(1, "logs folder %s", cl.o.logs_dir);
 	while (cl.run == 0)
-		if (getrandom(&cl.run, sizeof(cl.run), 0) != sizeof(cl.run))
-			err(1, "getrandom");
+		if (ft_random(&cl.run, sizeof(cl.run)) < 0)
+			err(1, "no random numbers from the system");
 	cl.conns = calloc(cl.o.clients, sizeof(*cl.conns));
 	if (cl.conns == NULL)
 		err(1, "calloc");

@@ -12,25 +12,24 @@
  *   ClienteK-Prueba-N.txt exists (another run's copy, a link, anything),
  *   the copy is ClienteK-Prueba-N-2.txt, then -3, as logs are numbered.
  * - A copy that failed is removed, or with --keep-failed published the
- *   same way as ClienteK-Prueba-N-failed.txt for inspection. */
+ *   same way as ClienteK-Prueba-N-failed.txt for inspection.
+ * The calls themselves are the platform's (ft_sys.h): on Windows there is
+ * no anonymous file, the aside file is created hidden (CREATE_NEW) and
+ * published by MoveFileExW without MOVEFILE_REPLACE_EXISTING, which never
+ * replaces either. */
 #include "ftclient.h"
 #include "ft_hash.h"
 #include "ft_io.h"
-
+#include "ft_sys.h"
 #include "ft_time.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_SEQ 1000	/* ClienteK-Prueba-N-999.txt at most */
 #define ASIDE_TRIES 16	/* random names all taken: something else is wrong */
-/* A copy is a file like any the user creates: the umask decides. */
-#define COPY_MODE 0666
 
 static uint64_t random_nonce(void);
 
@@ -46,31 +45,10 @@ random_nonce(void)
 	static unsigned counter;
 	uint64_t n;
 
-	if (getrandom(&n, sizeof(n), GRND_NONBLOCK) == sizeof(n))
+	if (ft_random(&n, sizeof(n)) == 0)
 		return n;
 	return (uint64_t)ft_mono_ns() ^ ((uint64_t)getpid() << 40) ^
 	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
-}
-
-static void
-self_path(char *buf, size_t len, int fd)
-{
-	snprintf(buf, len, "/proc/self/fd/%d", fd);
-}
-
-/* An anonymous file gets its name through /proc/self/fd (linkat with
- * AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH): without /proc (a
- * chroot, a minimal container) it could never be published, every
- * verified copy would be lost, so it is checked before it is used. */
-static bool
-nameable(int fd)
-{
-	char self[64];
-	struct stat mine, named;
-
-	self_path(self, sizeof(self), fd);
-	return fstat(fd, &mine) == 0 && stat(self, &named) == 0 &&
-	    mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
 }
 
 /* A hidden name of its own. Not from the pid: ftclient is pid 1 in every
@@ -85,8 +63,7 @@ open_named_aside(struct store *st)
 	for (i = 0; i < ASIDE_TRIES; i++) {
 		snprintf(st->part, sizeof(st->part), ".%s.%016llx.part",
 		    st->stem, (unsigned long long)store_nonce());
-		st->fd = openat(st->dirfd, st->part, O_RDWR | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, COPY_MODE);
+		st->fd = ft_create_new(st->dirfd, st->dir, st->part);
 		if (st->fd >= 0)
 			return 0;
 		if (errno != EEXIST)
@@ -102,17 +79,12 @@ static int
 open_aside(struct store *st)
 {
 	if (!store_named_aside) {
-		st->fd = openat(st->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-		    COPY_MODE);
-		if (st->fd >= 0 && nameable(st->fd)) {
+		st->fd = ft_open_anonymous(st->dirfd);
+		if (st->fd >= 0) {
 			st->part[0] = '\0';
 			return 0;
 		}
-		if (st->fd >= 0) {
-			close(st->fd);
-			st->fd = -1;
-		} else if (errno != EOPNOTSUPP && errno != EISDIR &&
-		    errno != ENOENT && errno != EINVAL)
+		if (errno != EOPNOTSUPP)
 			return -1;
 	}
 	return open_named_aside(st);
@@ -140,8 +112,7 @@ name_free(const struct store *st)
 
 	for (seq = 1; seq < MAX_SEQ; seq++) {
 		final_name(name, sizeof(name), st, "", seq);
-		if (faccessat(st->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
-		    errno == ENOENT)
+		if (!ft_name_taken(st->dirfd, st->dir, name))
 			return true;
 	}
 	return false;
@@ -162,10 +133,10 @@ store_open(struct store *st, const char *dir, unsigned k, unsigned n,
 	st->part[0] = st->final[0] = '\0';
 	snprintf(st->dir, sizeof(st->dir), "%s", dir);
 	snprintf(st->stem, sizeof(st->stem), "Cliente%u-Prueba-%u", k, n);
-	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	st->dirfd = ft_dir_open(dir);
 	if (st->dirfd < 0 || open_aside(st) < 0) {
 		snprintf(why, whylen, "cannot create a file in %s: %s", dir,
-		    strerror(errno));
+		    ft_strerror(errno));
 		store_discard(st);
 		return -1;
 	}
@@ -176,10 +147,9 @@ store_open(struct store *st, const char *dir, unsigned k, unsigned n,
 	}
 	/* Reserve the space now: a full disk fails before the transfer
 	 * instead of in the middle (file systems without it just go on). */
-	if (size > 0 && fallocate(st->fd, 0, 0, (off_t)size) < 0 &&
-	    errno != EOPNOTSUPP && errno != ENOSYS) {
+	if (size > 0 && ft_reserve(st->fd, size) < 0) {
 		snprintf(why, whylen, "no room for %llu bytes in %s: %s",
-		    (unsigned long long)size, dir, strerror(errno));
+		    (unsigned long long)size, dir, ft_strerror(errno));
 		store_discard(st);
 		return -1;
 	}
@@ -191,23 +161,10 @@ store_open(struct store *st, const char *dir, unsigned k, unsigned n,
 static int
 link_as(struct store *st, const char *name)
 {
-	char self[64];
-
-	if (st->part[0] == '\0') {
-		self_path(self, sizeof(self), st->fd);
-		return linkat(AT_FDCWD, self, st->dirfd, name, AT_SYMLINK_FOLLOW);
-	}
-	if (renameat2(st->dirfd, st->part, st->dirfd, name, RENAME_NOREPLACE)
-	    == 0) {
-		st->part[0] = '\0';
-		return 0;
-	}
-	if (errno != EINVAL && errno != ENOSYS)
+	if (st->part[0] == '\0')
+		return ft_link_anonymous(st->fd, st->dirfd, name);
+	if (ft_rename_noreplace(st->dirfd, st->dir, st->part, name) < 0)
 		return -1;
-	/* No RENAME_NOREPLACE here: a hard link never replaces either. */
-	if (linkat(st->dirfd, st->part, st->dirfd, name, 0) < 0)
-		return -1;
-	unlinkat(st->dirfd, st->part, 0);
 	st->part[0] = '\0';
 	return 0;
 }
@@ -222,8 +179,8 @@ publish(struct store *st, const char *suffix)
 	for (seq = 1; seq < MAX_SEQ; seq++) {
 		final_name(name, sizeof(name), st, suffix, seq);
 		if (link_as(st, name) == 0) {
-			snprintf(st->final, sizeof(st->final), "%s/%s", st->dir,
-			    name);
+			snprintf(st->final, sizeof(st->final), "%s%c%s", st->dir,
+			    FT_PATH_SEP, name);
 			return 0;
 		}
 		if (errno != EEXIST)
@@ -239,13 +196,14 @@ store_commit(struct store *st, const char *sha256)
 	char hex[FT_SHA256_HEX];
 	bool named_aside = st->part[0] != '\0';
 
-	if (fsync(st->fd) < 0 || publish(st, "") < 0)
+	if (ft_sync(st->fd) < 0 || publish(st, "") < 0)
 		return -1;
 	/* A named aside file could have been written by another process of
 	 * this user: then what is under the final name is hashed again. */
 	if (named_aside && (ft_sha256_fd(st->fd, hex) < 0 ||
 	    strcmp(hex, sha256) != 0)) {
-		unlinkat(st->dirfd, strrchr(st->final, '/') + 1, 0);
+		ft_unlink_at(st->dirfd, st->dir, strrchr(st->final, FT_PATH_SEP)
+		    + 1);
 		st->final[0] = '\0';
 		errno = EIO;
 		return -1;
@@ -261,7 +219,7 @@ store_keep_failed(struct store *st, uint64_t received)
 
 	/* Past what arrived is the reservation: zeros that were never
 	 * received must not look like data. */
-	if (received == STORE_KEEP_ALL || ftruncate(st->fd, (off_t)received) == 0)
+	if (received == STORE_KEEP_ALL || ft_truncate(st->fd, received) == 0)
 		rc = publish(st, "-failed");
 	store_close(st);
 	return rc;
@@ -274,10 +232,9 @@ store_close(struct store *st)
 		close(st->fd);
 	st->fd = -1;
 	if (st->part[0] != '\0')
-		unlinkat(st->dirfd, st->part, 0);
+		ft_unlink_at(st->dirfd, st->dir, st->part);
 	st->part[0] = '\0';
-	if (st->dirfd >= 0)
-		close(st->dirfd);
+	ft_dir_close(st->dirfd);
 	st->dirfd = -1;
 }
 

@@ -1,7 +1,8 @@
 /* udp_recv.c: receiving a file over UDP, driving common/ft_udp_rx (which
  * decides what each datagram is, when to say hello and when to report).
- * This file does the system calls: the socket, the reads (recvmmsg, a
- * batch at a time), writing new datagrams at their offset (runs of
+ * This file does the system calls, through ft_sys.h: the socket, the
+ * reads (a batch at a time: one recvmmsg on Linux, recvfrom in a loop on
+ * Windows), writing new datagrams at their offset (runs of
  * consecutive ones in one pwritev) and the SHA-256 in file order: from
  * the datagram itself when it is the next one due (the common case),
  * from the file for data that arrived ahead of a gap.
@@ -22,25 +23,22 @@
  * The time counted is first datagram to last datagram received, by the
  * kernel's receive timestamps (SO_TIMESTAMPNS): when datagrams wait in
  * the socket buffer, the time we read them is not when they arrived.
+ * Where there are none (Windows), the monotonic clock as each is read.
  * Waiting that ends a raw transfer is never counted. */
 #include "ftclient.h"
 #include "ft_addr.h"
 #include "ft_dgram.h"
 #include "ft_hash.h"
 #include "ft_io.h"
+#include "ft_sys.h"
 #include "ft_time.h"
 #include "ft_udp_rx.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #define BATCH_BYTES	(1u << 20)
 #define BATCH_MAX	64
@@ -64,13 +62,10 @@ struct udp_receiver {
 	struct ft_sha256 *h;
 	unsigned batch, nviews;
 	uint8_t *bufs, *scratch;
-	struct mmsghdr *msgs;
-	struct iovec *iov, *wiov;
-	struct sockaddr_storage *from;
+	struct ft_udp_batch *reader;	/* the platform's batch state */
+	struct ft_udp_read *reads;	/* per read: buffer, length, stamp */
+	struct iovec *wiov;
 	struct dgram_view *views;	/* up to batch * FT_GSO_SEGMENTS */
-	/* Per read: the kernel's stamp, and with GRO the segment size. */
-	uint8_t (*ctl)[CMSG_SPACE(sizeof(struct timespec)) +
-	    CMSG_SPACE(sizeof(int))];
 	int64_t wall_to_mono;		/* converts the kernel's stamps */
 };
 
@@ -99,26 +94,16 @@ int
 udp_open(struct conn *c, uint32_t *rcvbuf)
 {
 	struct sockaddr_storage a;
-	socklen_t len = sizeof(a), blen = sizeof(*rcvbuf);
-	int fd, size = 16 << 20;
+	socklen_t len = sizeof(a);
+	int fd;
 
 	/* Same local address as the control connection, any port. */
 	if (getsockname(c->fd, (struct sockaddr *)&a, &len) < 0)
 		return -1;
 	ft_addr_set_port(&a, 0);
-	fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	/* A smaller buffer only slows the sender (its window follows it). */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, &blen) < 0)
-		*rcvbuf = 0;
-	c->x.sockbuf_asked = (uint32_t)size;
-	c->x.sockbuf_got = *rcvbuf;
-	c->udp_gro = ft_udp_gro_enable(fd);
+	fd = ft_udp_open(&a, &c->x.sockbuf_asked, rcvbuf, &c->udp_gro);
+	if (fd >= 0)
+		c->x.sockbuf_got = *rcvbuf;
 	return fd;
 }
 
@@ -134,14 +119,17 @@ receiver_buffers(struct udp_receiver *r)
 	views = max_views(r);
 	r->bufs = malloc((size_t)r->batch * slot);
 	r->scratch = malloc(HASH_CHUNK);
-	r->msgs = calloc(r->batch, sizeof(*r->msgs));
-	r->iov = calloc(r->batch, sizeof(*r->iov));
+	r->reader = ft_udp_batch_new(r->batch);
+	r->reads = calloc(r->batch, sizeof(*r->reads));
 	r->wiov = calloc(views, sizeof(*r->wiov));
-	r->from = calloc(r->batch, sizeof(*r->from));
 	r->views = calloc(views, sizeof(*r->views));
-	r->ctl = calloc(r->batch, sizeof(*r->ctl));
-	return r->bufs && r->scratch && r->msgs && r->iov && r->wiov &&
-	    r->from && r->views && r->ctl ? 0 : -1;
+	if (!r->bufs || !r->scratch || !r->reader || !r->reads || !r->wiov ||
+	    !r->views)
+		return -1;
+	for (unsigned i = 0; i < r->batch; i++)
+		r->reads[i] = (struct ft_udp_read){ .buf = slot_at(r, i),
+		    .cap = slot };
+	return 0;
 }
 
 static int
@@ -168,10 +156,6 @@ receiver_init(struct udp_receiver *r, struct conn *c, struct ft_reader *in,
 	wall = ft_wall_now();
 	r->wall_to_mono = ft_mono_ns() - ((int64_t)wall.tv_sec * 1000000000 +
 	    wall.tv_nsec);
-	/* Without stamps, arrival is when we read: the time counted grows
-	 * by the reading's delays, nothing worse. */
-	(void)setsockopt(r->udp, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 },
-	    sizeof(int));
 	return 0;
 }
 
@@ -181,12 +165,10 @@ receiver_free(struct udp_receiver *r)
 	ft_udp_rx_free(&r->m);
 	free(r->bufs);
 	free(r->scratch);
-	free(r->msgs);
-	free(r->iov);
+	ft_udp_batch_free(r->reader);
+	free(r->reads);
 	free(r->wiov);
-	free(r->from);
 	free(r->views);
-	free(r->ctl);
 	free(r);
 }
 
@@ -195,18 +177,9 @@ receiver_free(struct udp_receiver *r)
 static int64_t
 arrival_ns(const struct udp_receiver *r, unsigned i)
 {
-	struct msghdr *m = &r->msgs[i].msg_hdr;
-	struct cmsghdr *cm;
-	struct timespec ts;
+	int64_t stamp = r->reads[i].stamp_ns;
 
-	for (cm = CMSG_FIRSTHDR(m); cm != NULL; cm = CMSG_NXTHDR(m, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
-			    r->wall_to_mono;
-		}
-	return ft_mono_ns();
+	return stamp != 0 ? stamp + r->wall_to_mono : ft_mono_ns();
 }
 
 /* Sends to the server's port; a lost report or hello is repeated by the
@@ -214,8 +187,7 @@ arrival_ns(const struct udp_receiver *r, unsigned i)
 static void
 send_to_server(struct udp_receiver *r, const uint8_t *buf, size_t n)
 {
-	(void)sendto(r->udp, buf, n, 0, (struct sockaddr *)&r->server,
-	    ft_addr_len(&r->server));
+	(void)ft_sendto(r->udp, buf, n, &r->server);
 }
 
 static void
@@ -261,13 +233,13 @@ take_datagram(struct udp_receiver *r, struct dgram_view *v, bool truncated,
 static void
 take_read(struct udp_receiver *r, unsigned i)
 {
-	struct mmsghdr *m = &r->msgs[i];
-	size_t len = m->msg_len, seg = ft_gro_size(&m->msg_hdr), off;
-	bool truncated = (m->msg_hdr.msg_flags & MSG_TRUNC) != 0;
+	const struct ft_udp_read *m = &r->reads[i];
+	size_t len = m->len, seg = m->seg, off;
+	bool truncated = m->truncated;
 	int64_t arrival = arrival_ns(r, i);
 	struct dgram_view *v;
 
-	if (!ft_dg_same_peer(&r->from[i], &r->server)) {
+	if (!ft_dg_same_peer(&m->from, &r->server)) {
 		r->m.bad++;
 		return;
 	}
@@ -326,7 +298,7 @@ write_batch(struct udp_receiver *r)
 			want += r->wiov[k].iov_len;
 		}
 		off = (off_t)v[i].seq * r->m.conf.dsize;
-		if (pwritev(r->file, r->wiov, (int)k, off) != (ssize_t)want &&
+		if (ft_pwritev(r->file, r->wiov, (int)k, off) != (ssize_t)want &&
 		    write_each(r, k, off) < 0)
 			return -1;
 		i += k;
@@ -367,22 +339,15 @@ hash_forward(struct udp_receiver *r)
 	return 0;
 }
 
-/* One recvmmsg: n datagrams taken (0: none waiting), -2 when writing or
- * hashing failed. */
+/* One batch of reads: n datagrams taken (0: none waiting), -2 when
+ * writing or hashing failed. */
 static int
 read_batch(struct udp_receiver *r)
 {
 	unsigned i;
 	int n;
 
-	for (i = 0; i < r->batch; i++) {
-		r->iov[i] = (struct iovec){ slot_at(r, i), slot_size(r) };
-		r->msgs[i].msg_hdr = (struct msghdr){ .msg_name = &r->from[i],
-		    .msg_namelen = sizeof(r->from[i]), .msg_iov = &r->iov[i],
-		    .msg_iovlen = 1, .msg_control = r->ctl[i],
-		    .msg_controllen = sizeof(r->ctl[i]) };
-	}
-	n = recvmmsg(r->udp, r->msgs, r->batch, MSG_DONTWAIT, NULL);
+	n = ft_udp_read_batch(r->udp, r->reader, r->reads, r->batch);
 	if (n <= 0)
 		return 0;
 	r->nviews = 0;
@@ -433,7 +398,7 @@ wait_more(struct udp_receiver *r)
 	else if (ft_udp_rx_status_due(&r->m, true, now))
 		send_status(r);
 	wait = ft_udp_rx_wait_ns(&r->m, now);
-	if (poll(p, 2, (int)((wait + 999999) / 1000000)) > 0 && p[1].revents &&
+	if (ft_poll(p, 2, (int)((wait + 999999) / 1000000)) > 0 && p[1].revents &&
 	    check_control(r) < 0)
 		return -1;
 	ft_udp_rx_tick(&r->m, ft_mono_ns());
@@ -466,7 +431,7 @@ receive_all(struct udp_receiver *r)
 	while (r->m.phase == FT_RX_HELLO || r->m.phase == FT_RX_RECEIVING) {
 		n = read_batch(r);
 		if (n == -2) {
-			conn_fail(r->c, "writing the file: %s", strerror(errno));
+			conn_fail(r->c, "writing the file: %s", ft_strerror(errno));
 			return -1;
 		}
 		if (n == 0 && wait_more(r) < 0)
@@ -519,7 +484,7 @@ udp_await_verdict(struct conn *c, struct ft_reader *in, int64_t deadline)
 	r->h = NULL;
 	while (in->len == 0 && (now = ft_mono_ns()) < deadline) {
 		int ms = (int)((deadline - now) / 1000000) + 1;
-		if (poll(p, 2, ms) <= 0 || p[0].revents)
+		if (ft_poll(p, 2, ms) <= 0 || p[0].revents)
 			return;
 		if (read_batch(r) < 0)
 			return;

@@ -2,12 +2,12 @@
  * table redrawn in place; otherwise (a pipe, a log file, CI) one plain
  * line per state change, so the output stays readable and greppable. */
 #include "ftclient.h"
+#include "ft_sys.h"
 #include "ft_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static bool live;
 static unsigned drawn_lines;
@@ -30,7 +30,7 @@ view_init(struct client *cl)
 	static unsigned aheads[FT_CLIENT_MAX];
 	unsigned i;
 
-	live = isatty(STDOUT_FILENO) && getenv("FT_PLAIN") == NULL;
+	live = ft_console_live() && getenv("FT_PLAIN") == NULL;
 	shown_state = states;
 	shown_ahead = aheads;
 	for (i = 0; i < cl->o.clients; i++)

@@ -1,51 +1,23 @@
-/* ft_hash.c: SHA-256 through EVP (the digest OpenSSL accelerates with
- * SHA-NI or AVX2 where the CPU has them). */
+/* ft_hash.c: SHA-256 of streams and files, over the platform's digest
+ * (ft_sys_posix.c: OpenSSL EVP; ft_sys_win.c: Windows' CNG). */
 #include "ft_hash.h"
+#include "ft_sys.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <openssl/evp.h>
-
-struct ft_sha256 {
-	EVP_MD_CTX *ctx;
-};
-
-struct ft_sha256 *
-ft_sha256_new(void)
-{
-	struct ft_sha256 *h = calloc(1, sizeof(*h));
-
-	if (h == NULL)
-		return NULL;
-	h->ctx = EVP_MD_CTX_new();
-	if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
-		ft_sha256_free(h);
-		return NULL;
-	}
-	return h;
-}
-
-int
-ft_sha256_update(struct ft_sha256 *h, const void *data, size_t len)
-{
-	return EVP_DigestUpdate(h->ctx, data, len) == 1 ? 0 : -1;
-}
 
 int
 ft_sha256_final(struct ft_sha256 *h, char hex[FT_SHA256_HEX])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
-	int rc = -1;
+	unsigned char md[32];
+	int rc = -1, i;
 
-	if (EVP_DigestFinal_ex(h->ctx, md, &len) == 1 && len == 32) {
-		for (i = 0; i < len; i++) {
+	if (ft_sha256_digest(h, md) == 0) {
+		for (i = 0; i < 32; i++) {
 			hex[2 * i] = digits[md[i] >> 4];
 			hex[2 * i + 1] = digits[md[i] & 15];
 		}
@@ -54,15 +26,6 @@ ft_sha256_final(struct ft_sha256 *h, char hex[FT_SHA256_HEX])
 	}
 	ft_sha256_free(h);
 	return rc;
-}
-
-void
-ft_sha256_free(struct ft_sha256 *h)
-{
-	if (h == NULL)
-		return;
-	EVP_MD_CTX_free(h->ctx);
-	free(h);
 }
 
 /* Hashes the first `size` bytes, or up to EOF when size is UINT64_MAX. */
@@ -84,7 +47,7 @@ hash_fd(int fd, uint64_t size, volatile sig_atomic_t *stop,
 			errno = EINTR;
 			goto fail;
 		}
-		n = pread(fd, buf, want, (off_t)off);
+		n = ft_pread(fd, buf, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -1,5 +1,6 @@
-/* ft_hash.h: SHA-256 through OpenSSL's EVP interface, one object per
- * stream so a receiver can hash in the same pass as it writes. */
+/* ft_hash.h: SHA-256, one object per stream so a receiver can hash in
+ * the same pass as it writes. The digest is the platform's: OpenSSL's
+ * EVP on POSIX, CNG on Windows (ft_sys.h); the rest is ft_hash.c. */
 #ifndef FT_HASH_H
 #define FT_HASH_H
 
@@ -13,6 +14,8 @@ struct ft_sha256;
 
 struct ft_sha256 *ft_sha256_new(void);
 int ft_sha256_update(struct ft_sha256 *h, const void *data, size_t len);
+/* The 32 bytes of the digest (the platform's part); h stays to free. */
+int ft_sha256_digest(struct ft_sha256 *h, unsigned char md[32]);
 /* Writes the lowercase hex digest into hex[FT_SHA256_HEX]; frees h. */
 int ft_sha256_final(struct ft_sha256 *h, char hex[FT_SHA256_HEX]);
 void ft_sha256_free(struct ft_sha256 *h);
