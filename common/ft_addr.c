@@ -1,8 +1,6 @@
 /* ft_addr.c: socket address ports without a family switch at every use. */
 #include "ft_addr.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 uint16_t
 ft_addr_port(const struct sockaddr_storage *a)

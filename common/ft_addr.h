@@ -4,7 +4,7 @@
 #define FT_ADDR_H
 
 #include <stdint.h>
-#include <sys/socket.h>
+#include "ft_sys.h"
 
 /* The port, in host order. */
 uint16_t ft_addr_port(const struct sockaddr_storage *a);

@@ -3,9 +3,9 @@
  * any field past the header is read. */
 #include "ft_dgram.h"
 
-#include <netinet/in.h>
+#include "ft_sys.h"
+
 #include <string.h>
-#include <sys/socket.h>
 
 static void
 put32(uint8_t *p, uint32_t v)

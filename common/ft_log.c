@@ -1,5 +1,6 @@
 /* ft_log.c: writing the per-test logs (text and TSV). */
 #include "ft_log.h"
+#include "ft_sys.h"
 #include "ft_text.h"
 #include "ft_time.h"
 

@@ -9,11 +9,18 @@
 #   deps.sh bench   the above, plus iperf3 (the loopback ceiling), GNU
 #                   time (the client's peak RSS), nginx and curl (the
 #                   receive path's reference), all optional in the bench
+#   deps.sh windows the mingw-w64 cross-compiler (make windows); wine, to
+#                   run the .exe (the test suite's t/16-windows.t)
 set -u
 need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 
+if [ "${1:-build}" = windows ]; then
+	have_cmd x86_64-w64-mingw32-gcc || need="$need gcc-mingw-w64-x86-64"
+	# wine64 alone puts no `wine` on PATH: the wine package does.
+	have_cmd wine || need="$need wine wine64"
+else
 have_cmd cc || need="$need gcc"
 have_cmd make || need="$need make"
 have_cmd pkg-config || need="$need pkg-config"
@@ -22,6 +29,7 @@ have_pc libbsd || need="$need libbsd-dev"
 have_pc libmicrohttpd || need="$need libmicrohttpd-dev"
 have_cmd prove || need="$need perl"
 have_cmd openssl || need="$need openssl"
+fi
 if [ "${1:-build}" = bench ]; then
 	have_cmd iperf3 || need="$need iperf3"
 	[ -x /usr/bin/time ] || need="$need time"
