@@ -193,30 +193,31 @@ wait_until(struct client *cl, bool (*done)(struct client *))
 	view_update(cl, true);
 }
 
-/* Waits for stdin to have something (a line, or its end) or for an
- * interruption: a signal that came just before a blocking read would
- * not interrupt it, and the prompt would wait for Enter forever. */
+/* A line on stdin (the go), its end, or an interruption: a signal that
+ * came just before a blocking read would not interrupt it, and the
+ * prompt would wait for Enter forever, so the wait looks at the flag
+ * every tick. */
 static bool
 stdin_answered(struct client *cl)
 {
-	while (!cl->interrupted)
-		if (ft_stdin_wait(TICK_MS) != 0)
-			return true;	/* fgets says which */
-	return false;
+	char line[64];
+	int rc = 0;
+
+	while (!cl->interrupted && rc == 0)
+		rc = ft_stdin_line(line, sizeof(line), TICK_MS);
+	return rc > 0 && !cl->interrupted;
 }
 
 /* The operator's go: Enter on stdin, unless --yes. */
 static bool
 confirmed(struct client *cl)
 {
-	char line[64];
-
 	if (cl->o.yes)
 		return true;
 	printf("All %u connections are ready. Press Enter to start the "
 	    "transfer (Ctrl-D cancels): ", cl->o.clients);
 	fflush(stdout);
-	if (!stdin_answered(cl) || fgets(line, sizeof(line), stdin) == NULL) {
+	if (!stdin_answered(cl)) {
 		if (!cl->interrupted)
 			fprintf(stderr, "\nftclient: no confirmation (stdin "
 			    "closed); use --yes to start without asking\n");

@@ -143,9 +143,9 @@ int ft_random(void *buf, size_t len);
  * a Unix terminal, Windows Terminal or the classic console in
  * virtual-terminal mode. */
 bool ft_console_live(void);
-/* Waits up to ms for input on stdin: 1 something (or its end), 0 none,
- * -1 error. */
-int ft_stdin_wait(int ms);
+/* A line from stdin, waiting up to ms for it: 1 read (line holds it), 0
+ * not yet (call again: nothing is lost), -1 its end or an error. */
+int ft_stdin_line(char *line, size_t len, int ms);
 
 /* Ctrl-C, TERM and HUP (where they exist) call handler; a second one is
  * the system's default (ft_interrupts_default, from the handler). */

@@ -413,13 +413,16 @@ ft_console_live(void)
 	return isatty(STDOUT_FILENO);
 }
 
+/* Readable (a line, or its end), then fgets says which. */
 int
-ft_stdin_wait(int ms)
+ft_stdin_line(char *line, size_t len, int ms)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	int n = poll(&p, 1, ms);
 
-	return n < 0 && errno == EINTR ? 0 : n > 0 ? 1 : n;
+	if (n == 0 || (n < 0 && errno == EINTR))
+		return 0;
+	return n > 0 && fgets(line, (int)len, stdin) != NULL ? 1 : -1;
 }
 
 int

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <io.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -613,33 +614,67 @@ ft_console_live(void)
 	return console_live;
 }
 
-/* A console's handle is signalled by any input event (a key, the
- * mouse): fgets then waits for the line, as a terminal's read does. A
- * pipe says what it holds; a file is always ready. */
-int
-ft_stdin_wait(int ms)
-{
-	HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
-	DWORD avail = 0, waited = 0;
+/* stdin is read by a thread of its own, the caller waiting for it with
+ * a deadline: no Windows call says whether a line is there on every kind
+ * of stdin (a console's handle is signalled by any key or mouse event,
+ * PeekNamedPipe fails on Wine's pipes), and a Ctrl-C must be seen while
+ * the read blocks. One read at a time; the line is kept until taken. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool started;
+	int result;		/* 0 reading, 1 line, -1 end */
+	char line[256];
+} stdin_reader = { .mu = PTHREAD_MUTEX_INITIALIZER,
+    .cv = PTHREAD_COND_INITIALIZER };
 
-	if (in == INVALID_HANDLE_VALUE || in == NULL)
-		return 1;	/* no stdin: fgets sees its end */
-	switch (GetFileType(in)) {
-	case FILE_TYPE_CHAR:
-		return WaitForSingleObject(in, (DWORD)ms) == WAIT_OBJECT_0;
-	case FILE_TYPE_PIPE:
-		for (;;) {
-			if (!PeekNamedPipe(in, NULL, 0, NULL, &avail, NULL) ||
-			    avail > 0)
-				return 1;	/* data, or the pipe's end */
-			if (waited >= (DWORD)ms)
-				return 0;
-			Sleep(20);
-			waited += 20;
+static void *
+read_stdin(void *arg)
+{
+	char line[sizeof(stdin_reader.line)];
+	int rc = fgets(line, sizeof(line), stdin) != NULL ? 1 : -1;
+
+	(void)arg;
+	pthread_mutex_lock(&stdin_reader.mu);
+	memcpy(stdin_reader.line, line, sizeof(line));
+	stdin_reader.result = rc;
+	pthread_cond_broadcast(&stdin_reader.cv);
+	pthread_mutex_unlock(&stdin_reader.mu);
+	return NULL;
+}
+
+int
+ft_stdin_line(char *line, size_t len, int ms)
+{
+	struct timespec until;
+	pthread_t t;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&stdin_reader.mu);
+	if (!stdin_reader.started) {
+		stdin_reader.result = 0;
+		if (pthread_create(&t, NULL, read_stdin, NULL) != 0) {
+			pthread_mutex_unlock(&stdin_reader.mu);
+			return -1;
 		}
-	default:
-		return 1;
+		pthread_detach(t);
+		stdin_reader.started = true;
 	}
+	while (stdin_reader.result == 0 && pthread_cond_timedwait(
+	    &stdin_reader.cv, &stdin_reader.mu, &until) != ETIMEDOUT)
+		;
+	rc = stdin_reader.result;
+	if (rc != 0) {
+		snprintf(line, len, "%s", stdin_reader.line);
+		stdin_reader.started = false;	/* the next call reads again */
+	}
+	pthread_mutex_unlock(&stdin_reader.mu);
+	return rc;
 }
 
 /* The C library runs a SIGINT handler (Ctrl-C) or SIGBREAK (Ctrl-Break,

@@ -94,6 +94,28 @@ is "$CLIENT_RC" 2 "-c 0: exits 2 (misuse)"
 client list --list
 is "$CLIENT_RC" 0 "--list: exits 0"
 file_like "$T/list.out" 'odd\.bin' "--list: names the catalogue's files"
+
+# Without --yes: the go is Enter on stdin, a pipe here.
+(printf '\n' | run_client -c 2 -f 64k.bin -o "$T/enter-out" -L "$T/enter-logs") \
+    >"$T/enter.out" 2>&1
+is "$?" 0 "no --yes: Enter on stdin (a pipe) starts the test"
+check_received "$T/enter-out" 2 64k.bin
+
+# Ctrl-C at the prompt (SIGINT, which wine makes a console Ctrl-C event,
+# relayed by timeout(1)): nothing starts, exit 130, the log says why.
+mkfifo "$T/stdin"
+exec {HOLD}<>"$T/stdin"
+(exec <&"$HOLD"; run_client -c 2 -f odd.bin -o "$T/int-out" -L "$T/int-logs") \
+    >"$T/int.out" 2>&1 &
+int_pid=$!
+ok "Ctrl-C: the client asks for the go" wait_for 60 grep -q 'Press Enter' "$T/int.out"
+kill -INT "$int_pid"
+wait "$int_pid"
+is "$?" 130 "Ctrl-C at the prompt: exits 130 (128 + SIGINT)"
+exec {HOLD}>&-
+file_like "$T/int.out" 'interrupted after 0 bytes' "Ctrl-C: each connection says it was interrupted"
+is "$(ls -A "$T/int-out" 2>/dev/null)" "" "Ctrl-C: no copy, no aside file left"
+file_like "$(ls "$T"/int-logs/*.tsv | head -1)" 'interrupted' "Ctrl-C: the client log says why"
 stop_server
 
 # Nothing listens on the port any more: refused, exit 1, said as on Linux.
