@@ -23,8 +23,8 @@ ft_log_stem(char *buf, size_t len, const char *dir, const struct ft_test *t,
 	ft_stamp_for_name(t->start, stamp, sizeof(stamp));
 	if (seq > 1)
 		snprintf(suffix, sizeof(suffix), "-%u", seq);
-	n = snprintf(buf, len, "%s/%s-%s-%s-log%s", dir, stamp, t->role,
-	    ft_proto_name(t->proto), suffix);
+	n = snprintf(buf, len, "%s%c%s-%s-%s-log%s", dir, FT_PATH_SEP, stamp,
+	    t->role, ft_proto_name(t->proto), suffix);
 	if (n < 0 || (size_t)n >= len)
 		return errno = ENAMETOOLONG, -1;
 	return 0;

@@ -55,7 +55,7 @@ no_vt() { ! grep -q $'\033' "$1"; }
 
 # ---------------------------------------------------------------- TCP
 
-start_server -p 4
+start_server -p 25
 client tcp -c 3 -y -f odd.bin -o "$T/tcp-out" -L "$T/tcp-logs"
 is "$CLIENT_RC" 0 "tcp: ftclient.exe -c 3 exits 0"
 [ "$CLIENT_RC" = 0 ] || tail -n 20 "$T/tcp.out" | sed 's/^/    /' >&2
@@ -70,6 +70,8 @@ is "$(grep -c '^client [123]: done, 1000003 bytes, sha256 ok$' "$T/tcp.out.lf")"
 ok "tcp: plain lines: no VT sequence" no_vt "$T/tcp.out"
 file_like "$T/tcp.out.lf" 'tcp-out\\Cliente1-Prueba-3\.txt$' \
     "tcp: the summary names the copy with a Windows separator"
+file_like "$T/tcp.out.lf" '^log: .*tcp-logs\\[0-9-]+-client-tcp-log\.txt$' \
+    "tcp: ...and the log"
 
 # A second run into the same folder never replaces the first's copies.
 sha_before=$(sha_of "$T/tcp-out/Cliente1-Prueba-3.txt")
@@ -84,6 +86,11 @@ done
 is "$bad" "" "tcp again: the new copies are Cliente1..3-Prueba-3-2.txt, byte for byte"
 is "$(cd "$T/tcp-out" && ls -A | grep -vcE '^Cliente[123]-Prueba-3(-2)?\.txt$')" 0 \
     "tcp again: nothing else in the folder (no hidden aside file left)"
+
+# 25 connections, as the Linux client must do.
+client c25 -c 25 -y -f 64k.bin -o "$T/c25-out" -L "$T/c25-logs"
+is "$CLIENT_RC" 0 "25 connections: exit 0"
+check_received "$T/c25-out" 25 64k.bin
 
 # Exit codes: an unknown file (1), a misuse (2), --list.
 client unknown -c 2 -y -f nosuch.bin -o "$T/unknown-out" -L "$T/unknown-logs"
