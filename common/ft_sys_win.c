@@ -522,7 +522,8 @@ ft_link_anonymous(int fd, int dirfd, const char *name)
 }
 
 /* CREATE_NEW fails on any name taken, a link included (never followed).
- * Shared for deletion: it is renamed while open. */
+ * No other process may open it for writing while it is ours (no
+ * FILE_SHARE_WRITE); shared for deletion: it is renamed while open. */
 int
 ft_create_new(int dirfd, const char *dir, const char *name)
 {
@@ -534,7 +535,7 @@ ft_create_new(int dirfd, const char *dir, const char *name)
 	if (w == NULL)
 		return -1;
 	h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ |
-	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, CREATE_NEW,
+	    FILE_SHARE_DELETE, NULL, CREATE_NEW,
 	    FILE_ATTRIBUTE_HIDDEN, NULL);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE)

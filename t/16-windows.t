@@ -108,15 +108,18 @@ file_like "$T/list.out" 'odd\.bin' "--list: names the catalogue's files"
 is "$?" 0 "no --yes: Enter on stdin (a pipe) starts the test"
 check_received "$T/enter-out" 2 64k.bin
 
-# Ctrl-C at the prompt (SIGINT, which wine makes a console Ctrl-C event,
-# relayed by timeout(1)): nothing starts, exit 130, the log says why.
+# Ctrl-C at the prompt (SIGINT, which wine makes a console Ctrl-C event):
+# nothing starts, exit 130, the log says why.
 mkfifo "$T/stdin"
 exec {HOLD}<>"$T/stdin"
 (exec <&"$HOLD"; run_client -c 2 -f odd.bin -o "$T/int-out" -L "$T/int-logs") \
     >"$T/int.out" 2>&1 &
 int_pid=$!
 ok "Ctrl-C: the client asks for the go" wait_for 60 grep -q 'Press Enter' "$T/int.out"
-kill -INT "$int_pid"
+# To the .exe itself (timeout's child): timeout would relay a second one
+# to its whole group, and a second Ctrl-C ends a run at once.
+exe_pid=$(pgrep -P "$int_pid" | head -1)
+kill -INT "${exe_pid:-$int_pid}"
 wait "$int_pid"
 is "$?" 130 "Ctrl-C at the prompt: exits 130 (128 + SIGINT)"
 exec {HOLD}>&-
