@@ -1,0 +1,195 @@
+#!/bin/bash
+# 69-report.t: contrib/ft-report builds the report from log folders alone.
+# On the fixture folders (t/fixtures/report/): a lab of three hosts
+# (server-vm, client-pc1, client-pc2) and a TCP/UDP pair that ties when
+# rounded. Checked: exit status, pairing counts, exact figures in
+# summary.json, failures not counted as verified throughput, the TCP vs UDP
+# direction from unrounded values, escaping of hostile reasons, no external
+# reference in the HTML, print CSS, --lang es, graphs with gnuplot (and a
+# note without it). Then the real ftserver and ftclient over TCP and UDP,
+# and ft-report on the server's and the client's log folders pairs every
+# row. Both passes of make test run it: the second pass gives the report
+# logs of the sanitizer build.
+# shellcheck source=t/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP python3 is not installed (apt-get install python3)"
+	exit 0
+fi
+
+FR=$ROOT/contrib/ft-report
+FIX=$ROOT/t/fixtures/report
+LAB=(t/fixtures/report/lab/server-vm t/fixtures/report/lab/client-pc1 t/fixtures/report/lab/client-pc2)
+
+# js FILE EXPR: a Python expression over summary.json (as s), printed.
+js() {
+	python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+# test_of LOGSTAMP: the expression for the test whose server log has it.
+test_of() { echo "[t for t in s['tests'] if (t['server_log'] or '').find('$1') >= 0][0]"; }
+
+# ---------------------------------------------------------------- unit
+
+if python3 "$ROOT/t/report-unit.py" >"$T/unit.out" 2>&1; then
+	pass "unit tests of ft-report's pure parts ($(grep -o 'Ran [0-9]* tests' "$T/unit.out"))"
+else
+	fail "unit tests of ft-report's pure parts"
+	sed 's/^/    /' "$T/unit.out" >&2
+fi
+
+# ---------------------------------------------------------------- the lab
+
+R=$T/lab
+"$FR" -o "$R" "${LAB[@]}" >"$T/lab.out" 2>&1
+is "$?" 0 "lab fixtures: ft-report exits 0 (failed transfers and unpaired rows are reported, not errors)"
+[ -f "$R/summary.json" ] || abort_test "summary.json written"
+S=$R/summary.json
+is "$(js "$S" "len(s['tests'])")" 6 "lab: 6 tests"
+is "$(js "$S" "[s['pairing'][k] for k in ('logs', 'server_logs', 'client_logs')]")" "[12, 6, 6]" \
+    "lab: 12 logs found recursively (6 server, 6 client) in three host folders"
+is "$(js "$S" "[s['pairing'][k] for k in ('client_rows', 'paired', 'unpaired_client_rows', 'unpaired_server_rows', 'paired_by_test_start')]")" \
+    "[10, 10, 0, 1, 1]" "lab: 10 of 10 client rows paired, 1 server row unpaired, 1 pair by test start"
+file_like "$T/lab.out" '^ft-report: 6 tests, 10 of 10 client rows paired \(0 client and 1 server rows unpaired\)' \
+    "lab: ft-report says what it paired"
+
+# The server log whose client log was never copied.
+lone=$(test_of 2026-12-01-15-41-00)
+is "$(js "$S" "[$lone['client_logs'], $lone['connections'][0]['paired'], $lone['basis']]")" \
+    "[[], False, 'server']" "lab: a server log without its client log: listed, unpaired, measured by the server"
+file_like "$R/report.md" '^\| \*\*1\*\* \| – \| – \| – \| 1000003 \| .* \| no client log \|$' \
+    "lab: report.md marks its row 'no client log'"
+
+# The gathered test: two runs from two client hosts.
+gath=$(test_of 2026-12-01-15-31-24)
+is "$(js "$S" "[len($gath['runs']), [h.split('/')[-1] for h in $gath['hosts']], [c['paired'] for c in $gath['connections']]]")" \
+    "[2, ['client-pc1', 'client-pc2', 'server-vm'], [True, True, True]]" \
+    "lab: the gathered test pairs both runs' rows, from two client hosts"
+
+# The failed transfer: marked, reasons kept, not in the throughput.
+bad=$(test_of 2026-12-01-15-40-00)
+is "$(js "$S" "[$bad['verified'], $bad['failed'], $bad['bytes'], $bad['aggregate_mb_per_s'] == 1000003 / 0.001880 / 1e6, $bad['median_mb_per_s'] == 1000003 / 0.001880 / 1e6]")" \
+    "[1, 1, 1000003, True, True]" \
+    "lab: the failed transfer is not verified throughput (aggregate and median from the verified one only)"
+file_like "$R/report.md" '^\| \*\*2\*\* \| 524288 \| .* \| no — FAILED \| client: the server said: ERR 409 ' \
+    "lab: report.md marks the failed row FAILED with the client's reason"
+file_like "$R/report.md" '; server: the client closed the connection after 524288 of 1000003 bytes' \
+    "lab: ...and the server's own reason"
+file_like "$R/report.md" '^\*\*Failed, not counted: Client 2 ' "lab: the test says what it left out"
+is "$(js "$S" "$(test_of 2026-12-01-15-31-22)['aggregate_mb_per_s'] == 2000006 / 0.001880 / 1e6")" True \
+    "lab: a TCP aggregate is bytes / the longest client time, unrounded"
+
+# UDP accounting, older and newer logs.
+is "$(js "$S" "sorted($(test_of 2026-12-01-15-31-23)['udp'].items())")" \
+    "[('bad', 0), ('duplicates', 0), ('loss_percent', 0.0), ('lost', 0), ('received', 62), ('resent', 0), ('sent', 62)]" \
+    "lab: UDP datagram accounting"
+is "$(js "$S" "[l['missing_columns'][:3] for l in s['logs'] if '2025-06-01' in l['log']]")" \
+    "[['datagram_size', 'run', 'test'], ['datagram_size', 'run', 'test']]" \
+    "lab: the older version's logs are read; their missing columns listed"
+is "$(js "$S" "[c['paired_by'] for t in s['tests'] if t['test_start'].startswith('2025') for c in t['connections']]")" \
+    "['start']" "lab: ...and paired by test start"
+is "$(js "$S" "[l['extra_columns'] for l in s['logs'] if 'client-pc2' in l['log']]")" "[['rtt_ms']]" \
+    "lab: an unknown column (in the middle) is ignored: columns are read by name"
+is "$(js "$S" "[c['tcp_tests'], c['udp_tests'], c['faster'], [f['test'] for f in c['failed']]] if (c := s['comparisons'][0]) else 0")" \
+    "[[2, 5], [3], 'udp', [5]]" "lab: TCP vs UDP of odd.bin x2 over both TCP tests, noting the failed one"
+
+# ---------------------------------------------------------------- HTML
+
+H=$R/report.html
+is "$(grep -ci '<script' "$H")" 0 "html: no <script> from a hostile reason reaches the page"
+file_like "$H" '&lt;script&gt;alert\(&quot;x&quot;\)&lt;/script&gt; \\x1b\[2J' "html: the reason is shown, escaped"
+is "$(grep -c $'\x1b' "$H" "$R/report.md" | awk -F: '{ s += $2 } END { print s }')" 0 \
+    "html, md: no terminal escape byte"
+is "$(grep -ci '<script' "$R/report.md")" 0 "md: no raw <script> either"
+is "$(grep -oiE "(src|href|action|poster|data)[[:space:]]*=[[:space:]]*[\"']?([a-z][a-z0-9+.-]*:|//)|url\(|@import|<link|<iframe|<img" "$H" | wc -l)" 0 \
+    "html: no external reference (src, href, url(), @import, link, img)"
+file_like "$H" '@media print' "html: print CSS"
+file_like "$H" 'section\.test \{ break-before: page; \}' "html: a page per test when printed"
+is "$(grep -o '<section class="test">' "$H" | wc -l)" 7 "html: a section per test (6) and the pairing section"
+file_like "$H" '<tr class="failed">' "html: the failed row is marked"
+
+# ---------------------------------------------------------------- tie
+
+TR=$T/tie
+"$FR" -o "$TR" "$FIX/tie" >"$T/tie.out" 2>&1
+is "$?" 0 "tie fixture: ft-report exits 0"
+C="s['comparisons'][0]"
+is "$(js "$TR/summary.json" "[round($C['tcp_mb_per_s'], 2) == round($C['udp_mb_per_s'], 2), $C['tcp_mb_per_s'] == 2000000 / 0.081010 / 1e6, $C['udp_mb_per_s'] == 2000000 / 0.081005 / 1e6]")" \
+    "[True, True, True]" "tie: aggregates are exact and equal when rounded to 2 decimals"
+is "$(js "$TR/summary.json" "[$C['faster'], round($C['faster_by_percent'], 6)]")" "['udp', 0.006172]" \
+    "tie: UDP was faster, by 0.006172 %, found on unrounded values"
+file_like "$TR/report.md" '\| UDP \(reliable\) was faster than TCP by 0\.00617 % \(24\.690 vs 24\.688 MB/s\) \|$' \
+    "tie: the finding prints as many decimals as show the difference"
+is "$(js "$TR/summary.json" "[abs(s['tests'][0]['median_mb_per_s'] - (1 / 0.081 + 1 / 0.08101) / 2) < 1e-12, abs(s['tests'][1]['median_mb_per_s'] - (1 / 0.081005 + 1 / 0.08099) / 2) < 1e-12]")" \
+    "[True, True]" "tie: per-client medians exact (the mean of the two middle rates)"
+is "$(js "$TR/summary.json" "[s['tests'][1]['udp'][k] for k in ('sent', 'resent', 'received', 'lost', 'duplicates')]")" \
+    "[65, 3, 62, 3, 1]" "tie: UDP sent, re-sent, received, lost, duplicates"
+
+# ---------------------------------------------------------------- es
+
+ES=$T/es
+"$FR" -o "$ES" --lang es "${LAB[@]}" >"$T/es.out" 2>&1
+is "$?" 0 "--lang es: exits 0"
+for h in '^# Informe de ft$' '^## Resumen$' '^## Comparación TCP vs UDP$' '^## Prueba 1: tcp ' \
+    '^\| Cliente \| Bytes · cliente \| Tiempo \(s\) · cliente \| Velocidad \(MB/s\) · cliente \|.* \| Verificado \| Motivo \|$' \
+    '^## Emparejamiento y logs leídos$' 'no — FALLIDA'; do
+	file_like "$ES/report.md" "$h" "--lang es: $h"
+done
+file_like "$ES/report.html" '<html lang="es">' "--lang es: the page says its language"
+
+# ---------------------------------------------------------------- graphs
+
+is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+if command -v gnuplot >/dev/null 2>&1; then
+	is "$(grep -o '<svg' "$H" | wc -l)" 2 "graphs: two SVGs inline in the HTML"
+	ok "graphs: aggregate.png is a PNG" is_png "$R/graphs/aggregate.png"
+	ok "graphs: spread.png is a PNG" is_png "$R/graphs/spread.png"
+	file_like "$R/report.md" '^!\[[^]]*\]\(graphs/aggregate\.png\)$' "graphs: report.md shows the PNGs"
+	is "$(grep -o "id='[a-z]*-gpPt5'" "$H" | sort -u | wc -l)" 2 "graphs: each SVG's ids are its own"
+else
+	skip 5 "gnuplot is not installed: graphs not drawn (the next check covers that case)"
+fi
+# Without gnuplot in PATH, the report still builds and says so.
+NB=$T/nobin
+mkdir -p "$NB"
+# The interpreter itself (python3 in PATH may be a wrapper script).
+ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$NB/python3"
+PATH=$NB "$FR" -o "$T/nognuplot" "${LAB[@]}" >"$T/nognuplot.out" 2>&1
+is "$?" 0 "without gnuplot: exits 0"
+file_like "$T/nognuplot/report.md" '^Graphs skipped: gnuplot is not installed' "without gnuplot: the report says graphs were skipped"
+is "$(grep -c '<svg' "$T/nognuplot/report.html")" 0 "without gnuplot: no graph in the HTML"
+
+# ---------------------------------------------------------------- misuse
+
+"$FR" "${LAB[@]}" >"$T/m1.out" 2>&1
+is "$?" 2 "no -o: exit status 2"
+mkdir -p "$T/empty"
+"$FR" -o "$T/m2" "$T/empty" >"$T/m2.out" 2>&1
+is "$?" 1 "a folder without logs: exit status 1"
+file_like "$T/m2.out" 'no ft log' "...saying no log was found"
+
+# ---------------------------------------------------------------- real logs
+
+# The real programs, TCP then UDP, a test of 2 each: the server's and the
+# client's log folders, given apart, pair row for row.
+start_server -p 4
+client tcp -c 2 -y -f odd.bin -o "$T/tcp-out" -L "$T/client-logs"
+is "$CLIENT_RC" 0 "real: TCP run of 2 exits 0"
+wait_server_logs 1
+stop_server
+start_server -u -p 4
+client udp -u -c 2 -y -f odd.bin -o "$T/udp-out" -L "$T/client-logs"
+is "$CLIENT_RC" 0 "real: UDP run of 2 exits 0"
+wait_server_logs 1
+stop_server
+"$FR" -o "$T/real" "$T/server1-logs" "$T/server2-logs" "$T/client-logs" >"$T/real.out" 2>&1
+is "$?" 0 "real: ft-report exits 0"
+RS=$T/real/summary.json
+is "$(js "$RS" "[s['pairing'][k] for k in ('client_rows', 'server_rows', 'paired', 'unpaired_client_rows', 'unpaired_server_rows')]")" \
+    "[4, 4, 4, 0, 0]" "real: every row pairs (4 of 4)"
+is "$(js "$RS" "[(t['proto'], t['verified'], t['failed']) for t in s['tests']]")" "[('tcp', 2, 0), ('udp', 2, 0)]" \
+    "real: a TCP and a UDP test, every transfer verified"
+is "$(js "$RS" "[c['file'] + ' x' + str(c['clients']) + ' ' + c['faster'] for c in s['comparisons']][0].rsplit(' ', 1)[0]")" \
+    "odd.bin x2" "real: TCP vs UDP compared"
+
+done_testing

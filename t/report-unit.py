@@ -1,0 +1,118 @@
+"""Unit tests of contrib/ft-report's pure parts (t/69-report.t runs them):
+pairing keys, statistics, the number formats that keep a difference
+visible, escaping, and pairing rows held in memory."""
+
+import importlib.machinery
+import importlib.util
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+_loader = importlib.machinery.SourceFileLoader("ft_report", str(HERE.parent / "contrib" / "ft-report"))
+_spec = importlib.util.spec_from_loader("ft_report", _loader)
+fr = importlib.util.module_from_spec(_spec)
+_loader.exec_module(fr)
+
+
+def log_with(role, rows):
+    log = fr.LogFile(path=Path(f"x-{role}-tcp-log.tsv"), host="h", name=f"h/{role}", role=role,
+                     proto="tcp")
+    for r in rows:
+        r = {"role": role, "proto": "tcp", "ok": "yes", "reason": "-", **r, "_log": log}
+        log.rows.append(r)
+    return log
+
+
+class Pairing(unittest.TestCase):
+    def test_key_uses_ids_not_ports(self):
+        a = {"run": "00000000000000ab", "test": "4", "client": "2", "client_port": "1000"}
+        b = dict(a, client_port="2000", client_ip="192.0.2.9")  # behind NAT
+        self.assertEqual(fr.pairing_key(a), fr.pairing_key(b))
+
+    def test_key_without_ids_falls_back_to_start(self):
+        row = {"run": "-", "test": "0", "client": "1", "test_start": "T"}
+        self.assertEqual(fr.pairing_key(row), ("start", "T", "1"))
+        self.assertEqual(fr.pairing_key({"client": "1", "test_start": "T"}), ("start", "T", "1"))
+
+    def test_two_runs_of_one_test_pair_apart(self):
+        server = log_with("server", [
+            {"run": "aaaaaaaaaaaaaaaa", "test": "1", "client": "1", "bytes": "10", "seconds": "1"},
+            {"run": "bbbbbbbbbbbbbbbb", "test": "1", "client": "2", "bytes": "10", "seconds": "1"}])
+        ca = log_with("client", [{"run": "aaaaaaaaaaaaaaaa", "test": "1", "client": "1"}])
+        cb = log_with("client", [{"run": "bbbbbbbbbbbbbbbb", "test": "1", "client": "2"},
+                                 {"run": "bbbbbbbbbbbbbbbb", "test": "1", "client": "3"}])
+        tests = fr.pair_rows([server, ca, cb])
+        self.assertEqual(len(tests), 1, "the unpaired client row stays in its run's test")
+        conns = tests[0].connections
+        self.assertEqual([(c.client_no, c.server is not None, c.client is not None) for c in conns],
+                         [(1, True, True), (2, True, True), (3, False, True)])
+
+    def test_client_log_alone_is_a_test(self):
+        alone = log_with("client", [{"run": "cccccccccccccccc", "test": "9", "client": "1"}])
+        tests = fr.pair_rows([alone])
+        self.assertEqual(len(tests), 1)
+        self.assertIsNone(tests[0].server_log)
+
+
+class Figures(unittest.TestCase):
+    def test_failed_transfers_are_not_throughput(self):
+        ok = fr.Connection(1, client={"ok": "yes", "bytes": "1000000", "seconds": "0.5"})
+        bad = fr.Connection(2, client={"ok": "no", "bytes": "9000000", "seconds": "2"})
+        f = fr.side_figures([ok, bad], "client")
+        self.assertEqual(f["bytes"], 1000000)
+        self.assertEqual(f["aggregate_mb_per_s"], 2.0)
+        self.assertEqual(f["median_mb_per_s"], 2.0)
+
+    def test_a_side_saying_no_fails_the_transfer(self):
+        c = fr.Connection(1, server={"ok": "no"}, client={"ok": "yes"})
+        self.assertFalse(c.verified)
+
+    def test_jain(self):
+        self.assertAlmostEqual(fr.jain([5, 5, 5]), 1.0)
+        self.assertAlmostEqual(fr.jain([9, 0, 0]), 1 / 3)
+
+    def test_rate_is_unrounded(self):
+        self.assertEqual(fr.rate_of({"bytes": "1000003", "seconds": "0.001880"}),
+                         1000003 / 0.001880 / 1e6)
+        self.assertIsNone(fr.rate_of({"bytes": "5", "seconds": "0.000000"}))
+
+    def test_comparison_direction_from_unrounded_values(self):
+        tcp = {"index": 1, "aggregate_mb_per_s": 24.68831, "mode": "-", "failed": 0, "verified": 2}
+        udp = {"index": 2, "aggregate_mb_per_s": 24.68983, "mode": "raw", "failed": 0, "verified": 2}
+        c = fr.compare_one("f", 1, 2, [tcp], [udp])
+        self.assertEqual(c["faster"], "udp")
+        self.assertEqual(round(c["tcp_mb_per_s"], 2), round(c["udp_mb_per_s"], 2))
+
+
+class Formats(unittest.TestCase):
+    def test_distinct_adds_decimals_until_they_differ(self):
+        self.assertEqual(fr.distinct(24.68831, 24.68983), ("24.688", "24.690"))
+        self.assertEqual(fr.distinct(1.0, 1.0), ("1.00", "1.00"))
+        self.assertEqual(fr.distinct(3.5, 1.25), ("3.50", "1.25"))
+
+    def test_significant(self):
+        self.assertEqual(fr.significant(0.0061731), "0.00617")
+        self.assertEqual(fr.significant(254.0), "254")
+        self.assertEqual(fr.significant(1.5e-5), "0.0000150")
+
+    def test_printable(self):
+        self.assertEqual(fr.printable("a\x1b[2Jb\x07"), "a\\x1b[2Jb\\x07")
+
+    def test_markdown_escapes_markup_and_html(self):
+        text = fr.md('<script>x</script> | *b* [l](u) \\x1b')
+        self.assertNotIn("<", text)
+        self.assertIn("\\|", text)
+        self.assertIn("\\*b\\*", text)
+        self.assertIn("\\[l\\]", text)
+
+    def test_html_escape(self):
+        self.assertEqual(fr.esc('<a href="x">'), "&lt;a href=&quot;x&quot;&gt;")
+
+    def test_spanish_falls_back_to_english(self):
+        t = fr.Texts("es")
+        self.assertEqual(t("comparison"), "Comparación TCP vs UDP")
+        self.assertEqual(set(fr.TEXTS["es"]), set(fr.TEXTS["en"]), "every text translated")
+
+
+if __name__ == "__main__":
+    unittest.main()
