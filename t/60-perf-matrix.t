@@ -4,7 +4,8 @@
 # report.md has a table per test with every column and a row per
 # connection, the global analysis and the reproducibility block;
 # results.csv parses (RFC 4180) with one row per transfer and every field;
-# every PNG is a PNG. As root with tcpdump the run also captures, and the
+# every PNG is a PNG; ft-report's page from the same logs pairs every
+# transfer. As root with tcpdump the run also captures, and the
 # capture summary must be there (skipped otherwise). As root with ip, tc
 # and nft, a one-file --link lossy run must work and leave no namespace
 # behind (skipped otherwise). Misuse and "needs root" exit with their
@@ -138,6 +139,24 @@ is "$(find "$R" -maxdepth 1 -name '*.png' | wc -l)" 4 "four graphs, no other PNG
 for g in "$R"/*.png; do
 	is_png "$g" || fail "$(basename "$g") is not a PNG"
 done
+
+# ---------------------------------------------------------------- ft-report
+
+# perf-matrix ends with contrib/ft-report on its data/ (t/69 checks the
+# report itself): here, that it ran and paired every transfer's logs.
+FRD=$R/ft-report
+if command -v python3 >/dev/null 2>&1; then
+	ok "ft-report/report.html written" test -s "$FRD/report.html"
+	is "$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); p = s["pairing"]
+print(len(s["tests"]), p["client_rows"], p["paired"], p["unpaired_client_rows"], p["unpaired_server_rows"],
+    sum(t["verified"] for t in s["tests"]), len(s["comparisons"]))' "$FRD/summary.json" 2>&1)" \
+	    "8 12 12 0 0 12 4" \
+	    "ft-report: 8 tests, 12 of 12 client rows paired, none unpaired, 12 verified, 4 TCP/UDP comparisons"
+	file_like "$MD" '^The same tests as a page to print or save as PDF: ft-report/report\.html' \
+	    "report.md points to the HTML page"
+else
+	skip 3 "python3 is not installed: perf-matrix skips ft-report"
+fi
 
 # ---------------------------------------------------------------- capture
 
