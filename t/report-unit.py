@@ -4,6 +4,7 @@ visible, escaping, and pairing rows held in memory."""
 
 import importlib.machinery
 import importlib.util
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -52,6 +53,37 @@ class Pairing(unittest.TestCase):
         tests = fr.pair_rows([alone])
         self.assertEqual(len(tests), 1)
         self.assertIsNone(tests[0].server_log)
+
+
+class Reading(unittest.TestCase):
+    def read(self, name, text):
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / name
+            path.write_bytes(text)
+            log = fr.LogFile(path=path, host=d, name=name)
+            fr.read_log(log)
+            return log
+
+    def test_columns_by_name_in_any_order(self):
+        log = self.read("a-client-udp-log.tsv", b"ok\tnew\tseconds\tclient\tbytes\r\nyes\tx\t0.5\t3\t10\r\n")
+        self.assertEqual([(r["client"], r["bytes"], r["seconds"], r["ok"]) for r in log.rows],
+                         [("3", "10", "0.5", "yes")])
+        self.assertEqual(log.extra, ["new"])
+        self.assertIn("run", log.missing)
+        self.assertEqual((log.role, log.proto), ("client", "udp"))
+
+    def test_a_file_without_ft_columns_is_not_read(self):
+        log = self.read("b-server-tcp-log.tsv", b"\x00\xff garbage\nmore\n")
+        self.assertEqual(log.rows, [])
+        self.assertEqual(log.not_a_log, list(fr.REQUIRED_COLUMNS))
+
+    def test_short_lines_are_counted_not_read(self):
+        log = self.read("c-server-tcp-log.tsv", b"client\tbytes\tseconds\tok\n1\t2\n2\t5\t1\tyes\n")
+        self.assertEqual((len(log.rows), log.bad_lines), (1, [2]))
+
+    def test_the_role_is_the_file_name_s(self):
+        log = self.read("d-server-tcp-log.tsv", b"role\tclient\tbytes\tseconds\tok\nclient\t1\t2\t1\tyes\n")
+        self.assertEqual((log.rows[0]["role"], log.role_mismatch), ("server", 1))
 
 
 class Figures(unittest.TestCase):
