@@ -93,6 +93,44 @@ is "$(js "$S" "[l['extra_columns'] for l in s['logs'] if 'client-pc2' in l['log'
 is "$(js "$S" "[c['tcp_tests'], c['udp_tests'], c['faster'], [f['test'] for f in c['failed']]] if (c := s['comparisons'][0]) else 0")" \
     "[[2, 5], [3], 'udp', [5]]" "lab: TCP vs UDP of odd.bin x2 over both TCP tests, noting the failed one"
 
+# Findings, each stating its figures.
+file_like "$R/report.md" '^- 10 of 11 transfers in 6 tests were verified by SHA-256\.$' "findings: verified count"
+file_like "$R/report.md" '^- Failed, not counted in any throughput: test 5 client 2 \(client: the server said' \
+    "findings: the failed transfer, with its reasons"
+file_like "$R/report.md" '^- TCP vs UDP, on unrounded aggregates: UDP was faster in 1 of 1 comparisons, TCP in 0, equal in 0\.$' \
+    "findings: the comparisons' directions"
+file_like "$R/report.md" "^- Jain's fairness index over the tests of 2 or more clients: from 0\.8396 \(test 4\) to 0\.9990 \(test 3\)" \
+    "findings: Jain's index range (a test with one verified transfer has none)"
+
+# results.csv: one row per transfer, both logs' fields side by side.
+CSV=$R/results.csv
+is "$(python3 -c 'import csv, sys; r = list(csv.DictReader(open(sys.argv[1], newline="")))
+print(len(r), sum(x["verified"] == "yes" for x in r), sorted({x["paired_by"] for x in r}),
+    [x["bytes_received"] + "/" + x["bytes_sent"] + " " + x["ok"] + "/" + x["server_ok"] for x in r if x["verified"] == "no"])' "$CSV")" \
+    "11 10 ['-', 'ids', 'start'] ['524288/524288 no/no']" \
+    "results.csv: 11 transfers, 10 verified, how each paired, the failed one's bytes and verdicts"
+missing=
+for c in test proto file size clients client client_port server_port ok reason bytes_received \
+    client_seconds client_mb_per_s bytes_sent server_seconds server_mb_per_s datagrams_sent \
+    datagrams_lost datagrams_resent run server_test; do
+	head -n 1 "$CSV" | tr -d '\r' | tr ',' '\n' | grep -qx "$c" || missing+=" $c"
+done
+is "$missing" "" "results.csv: perf-matrix's column names kept, plus run and server_test"
+
+# --conditions and --notes: stated in the report, escaped like the logs.
+printf 'item\tvalue\nlink\tloopback <b>x</b>\nkernel\t6.1\n' >"$T/cond.tsv"
+printf 'run\tname\tftclient exit\n5c0e9d2f1a7b4e86\ttcp-odd-c2\t1\n' >"$T/notes.tsv"
+"$FR" -o "$T/cn" --conditions "$T/cond.tsv" --notes "$T/notes.tsv" "${LAB[@]}" >"$T/cn.out" 2>&1
+is "$?" 0 "--conditions, --notes: exits 0"
+file_like "$T/cn/report.md" '^\| link \| loopback &lt;b&gt;x&lt;/b&gt; \|$' "--conditions: the conditions are stated (escaped)"
+is "$(js "$T/cn/summary.json" "[t['notes'] for t in s['tests'] if t['notes']]")" \
+    "[{'name': 'tcp-odd-c2', 'ftclient exit': '1'}]" "--notes: a run's notes go to its test only"
+is "$(python3 -c 'import csv, sys; print({r["link"] for r in csv.DictReader(open(sys.argv[1]))})' "$T/cn/results.csv")" \
+    "{'loopback <b>x</b>'}" "results.csv: the link column from the conditions"
+printf 'value\nx\n' >"$T/badcond.tsv"
+"$FR" -o "$T/bc" --conditions "$T/badcond.tsv" "${LAB[@]}" >"$T/bc.out" 2>&1
+is "$?" 1 "--conditions without an item column: exit status 1"
+
 # ---------------------------------------------------------------- HTML
 
 H=$R/report.html
