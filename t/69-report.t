@@ -179,13 +179,18 @@ file_like "$ES/report.html" '<html lang="es">' "--lang es: the page says its lan
 
 is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 if command -v gnuplot >/dev/null 2>&1; then
-	is "$(grep -o '<svg' "$H" | wc -l)" 2 "graphs: two SVGs inline in the HTML"
+	is "$(grep -o '<svg' "$H" | wc -l)" 3 "graphs: three SVGs inline in the HTML (aggregate, spread, against clients)"
 	ok "graphs: aggregate.png is a PNG" is_png "$R/graphs/aggregate.png"
 	ok "graphs: spread.png is a PNG" is_png "$R/graphs/spread.png"
 	file_like "$R/report.md" '^!\[[^]]*\]\(graphs/aggregate\.png\)$' "graphs: report.md shows the PNGs"
-	is "$(grep -o "id='[a-z]*-gpPt5'" "$H" | sort -u | wc -l)" 2 "graphs: each SVG's ids are its own"
+	is "$(grep -o "id='[a-z]*-gpPt5'" "$H" | sort -u | wc -l)" 3 "graphs: each SVG's ids are its own"
+	ok "graphs: clients.png (MB/s against 1, 2 and 3 clients)" is_png "$R/graphs/clients.png"
+	file_like "$R/report.md" '^No UDP loss graph: no datagram was lost or re-sent\.$' \
+	    "graphs: no empty UDP loss frame where nothing was lost"
+	ok "graphs: the tie's UDP test lost and re-sent: udp-loss.png" is_png "$TR/graphs/udp-loss.png"
+	file_like "$TR/report.md" '^No graph against the number of clients: ' "graphs: says why there is no graph against clients"
 else
-	skip 5 "gnuplot is not installed: graphs not drawn (the next check covers that case)"
+	skip 9 "gnuplot is not installed: graphs not drawn (the next check covers that case)"
 fi
 # Without gnuplot in PATH, the report still builds and says so.
 NB=$T/nobin

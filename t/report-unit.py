@@ -126,6 +126,9 @@ class Formats(unittest.TestCase):
         self.assertEqual(fr.significant(0.0061731), "0.00617")
         self.assertEqual(fr.significant(254.0), "254")
         self.assertEqual(fr.significant(1.5e-5), "0.0000150")
+        self.assertEqual(fr.significant(2018.5), "2018")  # was "Format specifier missing precision"
+        self.assertEqual(fr.significant(999.96), "1000")
+        self.assertEqual(fr.significant(-0.5), "-0.500")
 
     def test_printable(self):
         self.assertEqual(fr.printable("a\x1b[2Jb\x07"), "a\\x1b[2Jb\\x07")
