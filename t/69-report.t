@@ -55,20 +55,20 @@ file_like "$T/lab.out" '^ft-report: 6 tests, 10 of 10 client rows paired \(0 cli
 
 # The server log whose client log was never copied.
 lone=$(test_of 2026-12-01-15-41-00)
-is "$(js "$S" "[$lone['client_logs'], $lone['connections'][0]['paired'], $lone['basis']]")" \
+is "$(js "$S" "[${lone}['client_logs'], ${lone}['connections'][0]['paired'], ${lone}['basis']]")" \
     "[[], False, 'server']" "lab: a server log without its client log: listed, unpaired, measured by the server"
 file_like "$R/report.md" '^\| \*\*1\*\* \| – \| – \| – \| 1000003 \| .* \| no client log \|$' \
     "lab: report.md marks its row 'no client log'"
 
 # The gathered test: two runs from two client hosts.
 gath=$(test_of 2026-12-01-15-31-24)
-is "$(js "$S" "[len($gath['runs']), [h.split('/')[-1] for h in $gath['hosts']], [c['paired'] for c in $gath['connections']]]")" \
+is "$(js "$S" "[len(${gath}['runs']), [h.split('/')[-1] for h in ${gath}['hosts']], [c['paired'] for c in ${gath}['connections']]]")" \
     "[2, ['client-pc1', 'client-pc2', 'server-vm'], [True, True, True]]" \
     "lab: the gathered test pairs both runs' rows, from two client hosts"
 
 # The failed transfer: marked, reasons kept, not in the throughput.
 bad=$(test_of 2026-12-01-15-40-00)
-is "$(js "$S" "[$bad['verified'], $bad['failed'], $bad['bytes'], $bad['aggregate_mb_per_s'] == 1000003 / 0.001880 / 1e6, $bad['median_mb_per_s'] == 1000003 / 0.001880 / 1e6]")" \
+is "$(js "$S" "[${bad}['verified'], ${bad}['failed'], ${bad}['bytes'], ${bad}['aggregate_mb_per_s'] == 1000003 / 0.001880 / 1e6, ${bad}['median_mb_per_s'] == 1000003 / 0.001880 / 1e6]")" \
     "[1, 1, 1000003, True, True]" \
     "lab: the failed transfer is not verified throughput (aggregate and median from the verified one only)"
 file_like "$R/report.md" '^\| \*\*2\*\* \| 524288 \| .* \| no — FAILED \| client: the server said: ERR 409 ' \
@@ -152,9 +152,9 @@ TR=$T/tie
 "$FR" -o "$TR" "$FIX/tie" >"$T/tie.out" 2>&1
 is "$?" 0 "tie fixture: ft-report exits 0"
 C="s['comparisons'][0]"
-is "$(js "$TR/summary.json" "[round($C['tcp_mb_per_s'], 2) == round($C['udp_mb_per_s'], 2), $C['tcp_mb_per_s'] == 2000000 / 0.081010 / 1e6, $C['udp_mb_per_s'] == 2000000 / 0.081005 / 1e6]")" \
+is "$(js "$TR/summary.json" "[round(${C}['tcp_mb_per_s'], 2) == round(${C}['udp_mb_per_s'], 2), ${C}['tcp_mb_per_s'] == 2000000 / 0.081010 / 1e6, ${C}['udp_mb_per_s'] == 2000000 / 0.081005 / 1e6]")" \
     "[True, True, True]" "tie: aggregates are exact and equal when rounded to 2 decimals"
-is "$(js "$TR/summary.json" "[$C['faster'], round($C['faster_by_percent'], 6)]")" "['udp', 0.006172]" \
+is "$(js "$TR/summary.json" "[${C}['faster'], round(${C}['faster_by_percent'], 6)]")" "['udp', 0.006172]" \
     "tie: UDP was faster, by 0.006172 %, found on unrounded values"
 file_like "$TR/report.md" '\| UDP \(reliable\) was faster than TCP by 0\.00617 % \(24\.690 vs 24\.688 MB/s\) \|$' \
     "tie: the finding prints as many decimals as show the difference"
