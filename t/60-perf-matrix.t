@@ -1,7 +1,7 @@
 #!/bin/bash
 # 60-perf-matrix.t: contrib/perf-matrix on a tiny matrix (files of 1 and
 # 2 MB, 1 and 2 clients, tcp and udp) against the binaries under test:
-# its report (by contrib/ft-report, which t/69 checks in depth) pairs
+# its report (by contrib/ft-report, which t/6b checks in depth) pairs
 # every transfer's logs; report.md has a table per test with every column
 # and a row per connection, the summary, findings, comparison and the
 # run's conditions; results.csv parses (RFC 4180) with one row per

@@ -1,4 +1,4 @@
-"""Unit tests of contrib/ft-report's pure parts (t/69-report.t runs them):
+"""Unit tests of contrib/ft-report's pure parts (t/6b-report.t runs them):
 pairing keys, statistics, the number formats that keep a difference
 visible, escaping, and pairing rows held in memory."""
 

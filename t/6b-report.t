@@ -1,5 +1,5 @@
 #!/bin/bash
-# 69-report.t: contrib/ft-report builds the report from log folders alone.
+# 6b-report.t: contrib/ft-report builds the report from log folders alone.
 # On the fixture folders (t/fixtures/report/): a lab of three hosts
 # (server-vm, client-pc1, client-pc2) and a TCP/UDP pair that ties when
 # rounded. Checked: exit status, pairing counts, exact figures in
