@@ -48,6 +48,20 @@ class Pairing(unittest.TestCase):
         self.assertEqual([(c.client_no, c.server is not None, c.client is not None) for c in conns],
                          [(1, True, True), (2, True, True), (3, False, True)])
 
+    def test_one_side_without_ids_pairs_by_start(self):
+        old_server = log_with("server", [{"test_start": "T1", "client": "1"}])
+        new_client = log_with("client", [{"test_start": "T1", "client": "1",
+                                          "run": "dddddddddddddddd", "test": "7"}])
+        conn = fr.pair_rows([old_server, new_client])[0].connections[0]
+        self.assertEqual((conn.paired_by, conn.client is not None), ("start", True))
+
+    def test_ids_that_differ_never_pair_by_start(self):
+        server = log_with("server", [{"test_start": "T1", "client": "1",
+                                      "run": "eeeeeeeeeeeeeeee", "test": "1"}])
+        client = log_with("client", [{"test_start": "T1", "client": "1",
+                                      "run": "ffffffffffffffff", "test": "1"}])
+        self.assertEqual(len(fr.pair_rows([server, client])), 2, "two runs: two tests")
+
     def test_client_log_alone_is_a_test(self):
         alone = log_with("client", [{"run": "cccccccccccccccc", "test": "9", "client": "1"}])
         tests = fr.pair_rows([alone])
