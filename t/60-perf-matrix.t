@@ -59,6 +59,12 @@ is "$(js "[len(s['tests'])] + [s['pairing'][k] for k in ('client_rows', 'paired'
     "[8, 12, 12, 0, 0, 12, 4]" \
     "summary.json: 8 tests, 12 of 12 client rows paired with the server's, 12 verified, 4 TCP/UDP comparisons"
 ok "report.html written" test -s "$R/report.html"
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
+    command -v google-chrome >/dev/null; then
+	is "$(head -c 5 "$R/report.pdf" 2>/dev/null)" "%PDF-" "report.pdf written (headless Chromium)"
+else
+	skip "no chromium: no report.pdf"
+fi
 
 TCP_HDR='| Client | Bytes · client | Time (s) · client | Speed (MB/s) · client | Bytes · server | Time (s) · server | Speed (MB/s) · server | OK | Reason |'
 UDP_HDR="$TCP_HDR datagrams received · client | lost · client | duplicates · client | datagrams sent · server | re-sent · server |"

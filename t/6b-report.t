@@ -6,7 +6,7 @@
 # summary.json, failures not counted as verified throughput, the TCP vs UDP
 # direction from unrounded values, escaping of hostile reasons, no external
 # reference in the HTML, print CSS, --lang es, graphs with gnuplot (and a
-# note without it). Then the real ftserver and ftclient over TCP and UDP,
+# note without it), --pdf with headless Chromium (and without one). Then the real ftserver and ftclient over TCP and UDP,
 # and ft-report on the server's and the client's log folders pairs every
 # row. Both passes of make test run it: the second pass gives the report
 # logs of the sanitizer build.
@@ -201,6 +201,25 @@ PATH=$NB "$FR" -o "$T/nognuplot" "${LAB[@]}" >"$T/nognuplot.out" 2>&1
 is "$?" 0 "without gnuplot: exits 0"
 file_like "$T/nognuplot/report.md" '^Graphs skipped: gnuplot is not installed' "without gnuplot: the report says graphs were skipped"
 is "$(grep -c '<svg' "$T/nognuplot/report.html")" 0 "without gnuplot: no graph in the HTML"
+
+# --pdf: headless Chromium prints the page, a test per page.
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome)
+if [ -n "$browser" ]; then
+	timeout 300 "$FR" --pdf -o "$T/pdf" "${LAB[@]}" >"$T/pdf.out" 2>&1
+	is "$?" 0 "--pdf: exits 0 ($browser)"
+	is "$(head -c 5 "$T/pdf/report.pdf" 2>/dev/null)" "%PDF-" "--pdf: report.pdf is a PDF"
+	pages=$(python3 -c 'import re, sys; print(len(re.findall(rb"/Type\s*/Page\b", open(sys.argv[1], "rb").read())))' \
+	    "$T/pdf/report.pdf" 2>/dev/null)
+	ok "--pdf: $pages pages: the first, then one at least per test (6) and the pairing section" \
+	    test "${pages:-0}" -ge 8
+else
+	skip 3 "no headless chromium for --pdf"
+fi
+PATH=$NB "$FR" --pdf -o "$T/nopdf" "${LAB[@]}" >"$T/nopdf.out" 2>&1
+is "$?" 1 "--pdf without a browser: exit status 1"
+file_like "$T/nopdf.out" '^ft-report: --pdf: no headless browser .* is installed; the other files are written' \
+    "--pdf without a browser: says so"
+ok "--pdf without a browser: report.html is still written" test -s "$T/nopdf/report.html"
 
 # ---------------------------------------------------------------- misuse
 
