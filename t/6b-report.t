@@ -212,8 +212,17 @@ if [ -n "$browser" ]; then
 	    "$T/pdf/report.pdf" 2>/dev/null)
 	ok "--pdf: $pages pages: the first, then one at least per test (6) and the pairing section" \
 	    test "${pages:-0}" -ge 8
+	# The page as a browser shows it (the graphs are inline SVG).
+	sandbox=()
+	[ "$(id -u)" = 0 ] && sandbox=(--no-sandbox)
+	timeout -k 5 120 "$browser" --headless "${sandbox[@]}" --disable-gpu --hide-scrollbars \
+	    --user-data-dir="$T/chromium" --window-size=1200,1800 --screenshot="$T/page.png" \
+	    "file://$R/report.html" >"$T/screenshot.out" 2>&1
+	png=$(stat -c %s "$T/page.png" 2>/dev/null || echo 0)
+	ok "screenshot of report.html: a PNG of sensible size ($png bytes)" \
+	    eval 'is_png "$T/page.png" && [ "$png" -gt 30000 ] && [ "$png" -lt 10000000 ]'
 else
-	skip 3 "no headless chromium for --pdf"
+	skip 4 "no headless chromium for --pdf and the screenshot"
 fi
 PATH=$NB "$FR" --pdf -o "$T/nopdf" "${LAB[@]}" >"$T/nopdf.out" 2>&1
 is "$?" 1 "--pdf without a browser: exit status 1"
