@@ -19,12 +19,17 @@
 #include <bsd/string.h>
 
 /* A recv, then the hash and the write of what it brought, a buffer at a
- * time: small enough that the hash and the write read it from the cache
- * (measured on the 2-core VM, 10 x 250 MiB: 128 KiB 14% faster than
- * 512 KiB, 64 KiB the same, 256 KiB 10% slower). Receiving straight into
- * a mapping of the copy instead, to save the write's copy, measured no
- * faster (page faults cost what the copy saved; prefaulted, 8% slower). */
-#define RECV_BUF (128u << 10)
+ * time. Its size depends on how many connections share the processors
+ * (measured on the 2-core VM, 250 MiB each, medians of 5 alternated runs):
+ * with more connections than processors, small enough that the hash and
+ * the write read it from the cache (10 connections: 128 KiB 2.24 s,
+ * 512 KiB 2.68 s; 3: 0.82 s against 0.87 s); with a processor each, large
+ * enough to make fewer calls (1: 512 KiB 0.51 s, 128 KiB 0.63 s; 2: 0.548
+ * against 0.571 s). Receiving straight into a mapping of the copy
+ * instead, to save the write's copy, measured no faster (page faults cost
+ * what the copy saved; prefaulted, 8% slower). */
+#define RECV_BUF_SHARED (128u << 10)
+#define RECV_BUF_ALONE (512u << 10)
 #define QUEUE_POLL_MS 500	/* a queued run asks again this often */
 #define VERDICT_MS 5000		/* the server's BYE after our DONE */
 
@@ -420,8 +425,10 @@ static int
 receive_body(struct conn *c, struct ft_reader *in, struct store *st,
     struct ft_sha256 *h)
 {
+	size_t bufsize = c->cl->o.clients <= ft_cpus() ? RECV_BUF_ALONE :
+	    RECV_BUF_SHARED;
 	uint64_t size = c->offer.size, got = 0;
-	char *buf = malloc(RECV_BUF);
+	char *buf = malloc(bufsize);
 	ssize_t n;
 	int rc = -1;
 
@@ -430,7 +437,7 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 		return -1;
 	}
 	while (got < size) {
-		size_t want = size - got < RECV_BUF ? size - got : RECV_BUF;
+		size_t want = size - got < bufsize ? size - got : bufsize;
 		n = (ssize_t)ft_reader_take(in, buf, want);
 		if (n == 0)
 			/* What is there, not MSG_WAITALL: waiting for a full

@@ -136,6 +136,8 @@ int ft_unlink_at(int dirfd, const char *dir, const char *name);
 
 /* Random bytes from the system; -1 when it has none to give now. */
 int ft_random(void *buf, size_t len);
+/* Processors online, at least 1. */
+unsigned ft_cpus(void);
 
 /* ---------------------------------------------------------------- console */
 

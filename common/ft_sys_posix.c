@@ -399,6 +399,14 @@ ft_unlink_at(int dirfd, const char *dir, const char *name)
 	return unlinkat(dirfd, name, 0);
 }
 
+unsigned
+ft_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
 int
 ft_random(void *buf, size_t len)
 {

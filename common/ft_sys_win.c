@@ -600,6 +600,15 @@ ft_unlink_at(int dirfd, const char *dir, const char *name)
 	return ok ? 0 : set_errno_win();
 }
 
+unsigned
+ft_cpus(void)
+{
+	SYSTEM_INFO si;
+
+	GetSystemInfo(&si);
+	return si.dwNumberOfProcessors > 0 ? (unsigned)si.dwNumberOfProcessors : 1;
+}
+
 int
 ft_random(void *buf, size_t len)
 {
