@@ -264,11 +264,7 @@ pause_before_asking(struct conn *c, int ms)
 	struct timespec t;
 	unsigned seen;
 
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L)
-		t.tv_sec++, t.tv_nsec -= 1000000000L;
+	t = ft_wall_after_ms(ms);
 	pthread_mutex_lock(&cl->mu);
 	seen = cl->seated;
 	while (cl->seated == seen && !cl->stopped &&

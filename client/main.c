@@ -182,10 +182,7 @@ wait_until(struct client *cl, bool (*done)(struct client *))
 		pthread_mutex_unlock(&cl->mu);
 		view_update(cl, false);
 		pthread_mutex_lock(&cl->mu);
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += TICK_MS * 1000000L;
-		if (t.tv_nsec >= 1000000000L)
-			t.tv_sec++, t.tv_nsec -= 1000000000L;
+		t = ft_wall_after_ms(TICK_MS);
 		if (!done(cl))
 			pthread_cond_timedwait(&cl->cv, &cl->mu, &t);
 	}

@@ -8,6 +8,7 @@
  * DLL to ship), and the few BSD functions mingw lacks (err.h, strlcpy,
  * strtonum: common/win/). */
 #include "ft_sys.h"
+#include "ft_time.h"
 #include "ft_hash.h"
 
 #include <windows.h>
@@ -660,11 +661,7 @@ ft_stdin_line(char *line, size_t len, int ms)
 	pthread_t t;
 	int rc;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L)
-		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	until = ft_wall_after_ms(ms);
 	pthread_mutex_lock(&stdin_reader.mu);
 	if (!stdin_reader.started) {
 		stdin_reader.result = 0;

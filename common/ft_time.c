@@ -21,6 +21,18 @@ ft_wall_now(void)
 	return ts;
 }
 
+struct timespec
+ft_wall_after_ms(int ms)
+{
+	struct timespec t = ft_wall_now();
+
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L)
+		t.tv_sec++, t.tv_nsec -= 1000000000L;
+	return t;
+}
+
 void
 ft_stamp_for_name(struct timespec ts, char *buf, size_t len)
 {

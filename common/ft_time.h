@@ -10,6 +10,9 @@
 
 int64_t ft_mono_ns(void);
 struct timespec ft_wall_now(void);
+/* The wall clock ms from now: an absolute time for
+ * pthread_cond_timedwait, whose default clock is CLOCK_REALTIME. */
+struct timespec ft_wall_after_ms(int ms);
 /* "YYYY-MM-DD-HH-MM-SS" in local time, as the log names want. */
 void ft_stamp_for_name(struct timespec ts, char *buf, size_t len);
 /* "YYYY-MM-DD HH:MM:SS.mmm TZ" for humans. */
