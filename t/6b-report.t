@@ -26,6 +26,7 @@ LAB=(t/fixtures/report/lab/server-vm t/fixtures/report/lab/client-pc1 t/fixtures
 js() {
 	python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
+is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 # test_of LOGSTAMP: the expression for the test whose server log has it.
 test_of() { echo "[t for t in s['tests'] if (t['server_log'] or '').find('$1') >= 0][0]"; }
 
@@ -97,8 +98,8 @@ is "$(js "$S" "[c['tcp_tests'], c['udp_tests'], c['faster'], [f['test'] for f in
 file_like "$R/report.md" '^- 10 of 11 transfers in 6 tests were verified by SHA-256\.$' "findings: verified count"
 file_like "$R/report.md" '^- Failed, not counted in any throughput: test 5 client 2 \(client: the server said' \
     "findings: the failed transfer, with its reasons"
-file_like "$R/report.md" '^- TCP vs UDP, on unrounded aggregates: UDP was faster in 1 of 1 comparisons, TCP in 0, equal in 0\.$' \
-    "findings: the comparisons' directions"
+file_like "$R/report.md" '^- TCP vs UDP \(reliable\), on unrounded aggregates \(conditions not stated\): UDP \(reliable\) was faster in 1 of 1 comparisons, TCP in 0, equal in 0\.$' \
+    "findings: the comparisons' directions, per UDP mode, naming the condition (none given)"
 file_like "$R/report.md" "^- Jain's fairness index over the tests of 2 or more clients: from 0\.8396 \(test 4\) to 0\.9990 \(test 3\)" \
     "findings: Jain's index range (a test with one verified transfer has none)"
 
@@ -156,12 +157,76 @@ is "$(js "$TR/summary.json" "[round(${C}['tcp_mb_per_s'], 2) == round(${C}['udp_
     "[True, True, True]" "tie: aggregates are exact and equal when rounded to 2 decimals"
 is "$(js "$TR/summary.json" "[${C}['faster'], round(${C}['faster_by_percent'], 6)]")" "['udp', 0.006172]" \
     "tie: UDP was faster, by 0.006172 %, found on unrounded values"
-file_like "$TR/report.md" '\| UDP \(reliable\) was faster than TCP by 0\.00617 % \(24\.690 vs 24\.688 MB/s\) \|$' \
-    "tie: the finding prints as many decimals as show the difference"
+file_like "$TR/report.md" '\| UDP \(reliable\) was faster than TCP by 0\.00617 % \(24\.690 vs 24\.688 MB/s\); reliable UDP re-sent 3 datagrams \(4\.62 % of those sent\) to repair losses \|$' \
+    "tie: the finding prints as many decimals as show the difference, and reliable UDP's repairs"
 is "$(js "$TR/summary.json" "[abs(s['tests'][0]['median_mb_per_s'] - (1 / 0.081 + 1 / 0.08101) / 2) < 1e-12, abs(s['tests'][1]['median_mb_per_s'] - (1 / 0.081005 + 1 / 0.08099) / 2) < 1e-12]")" \
     "[True, True]" "tie: per-client medians exact (the mean of the two middle rates)"
 is "$(js "$TR/summary.json" "[s['tests'][1]['udp'][k] for k in ('sent', 'resent', 'received', 'lost', 'duplicates')]")" \
     "[65, 3, 62, 3, 1]" "tie: UDP sent, re-sent, received, lost, duplicates"
+
+# ---------------------------------------------------------------- matrix
+
+# perf-matrix's data/ of a real loopback run: tcp, udp-raw, udp-reliable x
+# one.bin x 1 and 2 clients, --repeat 2, with its conditions, notes and
+# kernel counters (nstat.tsv).
+MX=$FIX/matrix
+MR=$T/matrix
+"$FR" -o "$MR" --conditions "$MX/conditions.tsv" --notes "$MX/notes.tsv" --nstat "$MX/nstat.tsv" "$MX" \
+    >"$T/matrix.out" 2>&1
+is "$?" 0 "matrix fixture (--repeat 2, raw and reliable UDP, nstat): ft-report exits 0"
+MS=$MR/summary.json
+is "$(js "$MS" "[(c['kind'], c['clients'], c['tests'], c['aggregate']['n']) for c in s['cells']]")" \
+    "[('tcp', 1, [1, 3], 2), ('tcp', 2, [2, 4], 2), ('udp-raw', 1, [5, 7], 2), ('udp-raw', 2, [6, 8], 2), ('udp-reliable', 1, [9, 11], 2), ('udp-reliable', 2, [10, 12], 2)]" \
+    "matrix: the repeated tests grouped into 6 cells of 2 (same protocol and mode, file, clients)"
+# The cell's mean and interval recomputed here from the two tests' exact
+# aggregates: t(1 df) = 12.706.
+is "$(js "$MS" "[abs(c['aggregate']['mean'] - (a + b) / 2) < 1e-9 and abs(c['aggregate']['half'] - 12.706 * abs(a - b) / 2 ** 0.5 / 2 ** 0.5) < 1e-9 for c in s['cells'] for a, b in [[s['tests'][i - 1]['aggregate_mb_per_s'] for i in c['tests']]]]")" \
+    "[True, True, True, True, True, True]" "matrix: mean and 95 % CI (Student's t, n=2) of each cell from exact aggregates"
+file_like "$MR/report.md" '^## Repeated cells$' "matrix: a section for the repeated cells"
+file_like "$MR/report.md" '^\| udp \(raw\) \| one\.bin \| 2 \| 6, 8 \| 2 \| [0-9.]+ \| [0-9.]+ \| -?[0-9.]+ – [0-9.]+ \| ' \
+    "matrix: raw UDP's cell with its mean, SD and CI"
+is "$(js "$MS" "[(c['udp_mode'], c['clients'], c['ci_overlap']) for c in s['comparisons']]")" \
+    "[('raw', 1, True), ('reliable', 1, False), ('raw', 2, False), ('reliable', 2, False)]" \
+    "matrix: TCP compared with raw and with reliable UDP apart; whether the CIs overlap"
+file_like "$MR/report.md" 'UDP \(raw\) was faster than TCP by [0-9.]+ % \([0-9.]+ vs [0-9.]+ MB/s\); means of 2 and 2 tests: their 95 % confidence intervals overlap, so the difference is not established; raw UDP lost 0 datagrams' \
+    "matrix: a 'faster' claim says the CIs overlap, and what raw UDP lost"
+file_like "$MR/report.md" '^- TCP vs UDP \(raw\), on unrounded aggregates \(loopback: CPU-bound\): UDP \(raw\) was faster in 2 of 2 comparisons' \
+    "matrix: findings per UDP mode, naming the condition (loopback: CPU-bound)"
+file_like "$MR/report.md" '^Condition: loopback \(127\.0\.0\.1\)\. Server and clients share this host.s processors' \
+    "matrix: the findings start with their condition"
+file_like "$MR/report.md" '^- TCP tests, kernel counters around each test \(loopback: CPU-bound; nstat, host-wide: other traffic counts too\): 4 retransmissions, of which 4 tail-loss probes \(TLP: a probe sent when the sender.s ack is late, typical of a CPU-starved host on loopback; not a loss\)' \
+    "matrix: the retransmissions from nstat, the TLPs among them said to be no loss"
+is "$(grep -c '^| host | vm | ' "$MR/report.md")" 12 "matrix: each test shows its nstat counters"
+is "$(js "$MS" "s['tests'][3]['nstat'][0]['counters']['TcpExtTCPLossProbes']")" 2 \
+    "matrix: a test's counters are its own (test 4: 2 TLPs)"
+if command -v gnuplot >/dev/null 2>&1; then
+	ok "matrix: cells.png, the repeated cells' means with error bars" is_png "$MR/graphs/cells.png"
+	file_like "$MR/graphs/cells.gp" 'with yerrorbars' "matrix: the error bars are the 95 % CI"
+	file_like "$MR/graphs/aggregate.gp" "title 'UDP raw'.*title 'UDP reliable'" \
+	    "matrix: the aggregate graph draws raw and reliable UDP apart"
+else
+	skip 3 "gnuplot is not installed"
+fi
+
+# Raw UDP over perf-matrix's --link lossy (2 % each way): nothing repairs
+# the loss, both copies fail.
+LX=$FIX/raw-lossy
+"$FR" -o "$T/lossy" --conditions "$LX/conditions.tsv" --notes "$LX/notes.tsv" --nstat "$LX/nstat.tsv" "$LX" \
+    >"$T/lossy.out" 2>&1
+is "$?" 0 "raw-lossy fixture: ft-report exits 0"
+file_like "$T/lossy/report.md" '^## Test 1: udp \(raw\) · one\.bin' "raw-lossy: the test is labelled raw UDP"
+file_like "$T/lossy/report.md" '^- Failed, not counted in any throughput: test 1 client 1 \(client: lost 18 of 723 datagrams' \
+    "raw-lossy: the lost datagrams fail the transfer, in the findings"
+file_like "$T/lossy/report.md" '^Condition: lossy: namespaces ' "raw-lossy: the findings name the link's profile"
+is "$(js "$T/lossy/summary.json" "[s['tests'][0][k] for k in ('verified', 'failed')] + [s['tests'][0]['udp']['lost']]")" \
+    "[0, 2, 31]" "raw-lossy: 0 verified, 2 failed, 31 datagrams lost"
+
+# A test interrupted by the user (ftclient got SIGINT mid-transfer).
+"$FR" -o "$T/aborted" "$FIX/aborted/server" "$FIX/aborted/client" >"$T/aborted.out" 2>&1
+is "$?" 0 "aborted fixture: ft-report exits 0"
+file_like "$T/aborted/report.md" '^- Failed, not counted in any throughput: test 1 client 1 \(client: interrupted after 49587266 bytes; server: Broken pipe after 52534001 of 60000000 bytes\)' \
+    "aborted: both sides' reasons, not counted"
+file_like "$T/aborted/report.md" '^No verified transfer: no throughput\.$' "aborted: no throughput from it"
 
 # ---------------------------------------------------------------- es
 
@@ -177,13 +242,12 @@ file_like "$ES/report.html" '<html lang="es">' "--lang es: the page says its lan
 
 # ---------------------------------------------------------------- graphs
 
-is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 if command -v gnuplot >/dev/null 2>&1; then
-	is "$(grep -o '<svg' "$H" | wc -l)" 3 "graphs: three SVGs inline in the HTML (aggregate, spread, against clients)"
+	is "$(grep -o '<svg' "$H" | wc -l)" 4 "graphs: four SVGs inline in the HTML (aggregate, spread, against clients, the repeated cell odd.bin x1)"
 	ok "graphs: aggregate.png is a PNG" is_png "$R/graphs/aggregate.png"
 	ok "graphs: spread.png is a PNG" is_png "$R/graphs/spread.png"
 	file_like "$R/report.md" '^!\[[^]]*\]\(graphs/aggregate\.png\)$' "graphs: report.md shows the PNGs"
-	is "$(grep -o "id='[a-z]*-gpPt5'" "$H" | sort -u | wc -l)" 3 "graphs: each SVG's ids are its own"
+	is "$(grep -o "id='[a-z]*-gpPt5'" "$H" | sort -u | wc -l)" 4 "graphs: each SVG's ids are its own"
 	ok "graphs: clients.png (MB/s against 1, 2 and 3 clients)" is_png "$R/graphs/clients.png"
 	file_like "$R/report.md" '^No UDP loss graph: no datagram was lost or re-sent\.$' \
 	    "graphs: no empty UDP loss frame where nothing was lost"

@@ -163,5 +163,87 @@ class Formats(unittest.TestCase):
         self.assertEqual(set(fr.TEXTS["es"]), set(fr.TEXTS["en"]), "every text translated")
 
 
+def summary_of(index, proto, mode, agg, failed=0, file="f", clients=1, secs=1.0):
+    """A test summary as test_summary makes it, with only what the
+    statistics read."""
+    return {"index": index, "proto": proto, "mode": mode, "file": file, "size": 1,
+            "clients": clients, "aggregate_mb_per_s": agg, "longest_seconds": secs,
+            "failed": failed, "verified": clients - failed, "runs": [f"r{index}"]}
+
+
+class Repeats(unittest.TestCase):
+    def test_t_table(self):
+        self.assertEqual(fr.t95(1), 12.706)
+        self.assertEqual(fr.t95(4), 2.776)
+        self.assertEqual(fr.t95(35), 2.042)  # between listed dfs: the wider
+        self.assertEqual(fr.t95(1000), 1.980)
+
+    def test_mean_ci(self):
+        st = fr.mean_ci([10.0, 12.0, 14.0])
+        self.assertEqual((st["n"], st["mean"], st["sd"]), (3, 12.0, 2.0))
+        self.assertAlmostEqual(st["half"], 4.303 * 2.0 / 3 ** 0.5)
+        self.assertAlmostEqual(st["low"], 12.0 - st["half"])
+        one = fr.mean_ci([5.0])
+        self.assertEqual((one["n"], one["mean"], one["sd"], one["half"]), (1, 5.0, None, None))
+
+    def test_cells_group_repeats_and_leave_out_failures(self):
+        tests = [summary_of(1, "tcp", "-", 10.0), summary_of(2, "udp", "raw", 20.0),
+                 summary_of(3, "tcp", "-", 12.0), summary_of(4, "udp", "reliable", 15.0),
+                 summary_of(5, "tcp", "-", 99.0, failed=1)]
+        cells = {c["kind"]: c for c in fr.cell_statistics(tests)}
+        self.assertEqual(sorted(cells), ["tcp", "udp-raw", "udp-reliable"])
+        self.assertEqual((cells["tcp"]["tests"], cells["tcp"]["left_out"]), ([1, 3, 5], [5]))
+        self.assertEqual(cells["tcp"]["aggregate"]["mean"], 11.0)
+
+    def test_overlap_is_stated(self):
+        tcp = [summary_of(1, "tcp", "-", 10.0), summary_of(2, "tcp", "-", 11.0)]
+        near = [summary_of(3, "udp", "raw", 10.4), summary_of(4, "udp", "raw", 11.2)]
+        far = [summary_of(5, "udp", "raw", 50.0), summary_of(6, "udp", "raw", 50.1)]
+        self.assertTrue(fr.compare_one("f", 1, 1, tcp, near)["ci_overlap"])
+        self.assertFalse(fr.compare_one("f", 1, 1, tcp, far)["ci_overlap"])
+        self.assertIsNone(fr.compare_one("f", 1, 1, tcp[:1], far[:1])["ci_overlap"])
+        text = fr.finding_text(fr.compare_one("f", 1, 1, tcp, near), fr.Texts("en"))
+        self.assertIn("confidence intervals overlap, so the difference is not established", text)
+
+    def test_a_failed_test_is_left_out_of_the_mean(self):
+        tcp = [summary_of(1, "tcp", "-", 10.0), summary_of(2, "tcp", "-", 1.0, failed=1)]
+        c = fr.compare_one("f", 1, 1, tcp, [summary_of(3, "udp", "raw", 5.0)])
+        self.assertEqual((c["tcp_mb_per_s"], c["faster"]), (10.0, "tcp"))
+        self.assertIn("left out of the mean", fr.finding_text(c, fr.Texts("en")))
+
+
+class Findings(unittest.TestCase):
+    """Issue 11, what was seen 2: "UDP was faster in 0 of 2 cells" when it
+    was faster in one. The direction came from rounded figures; today it
+    comes from exact ones, and raw and reliable UDP are counted apart (one
+    count over both modes said "1 of 2" for two different claims)."""
+
+    def findings(self, tests, link="loopback (127.0.0.1)"):
+        summary = {"tests": tests, "conditions": [("link", link)] if link else [],
+                   "comparisons": fr.compare_protocols(tests)}
+        for t in tests:
+            t["_test"] = fr.Test()
+            t.setdefault("jain", None)
+        return fr.findings_blocks(summary, fr.Texts("en"))[-1][1]
+
+    def test_directions_per_mode_from_exact_values(self):
+        # All three round to 1.00 MB/s: raw is below TCP, reliable above.
+        lines = self.findings([summary_of(1, "tcp", "-", 1.0012),
+                               summary_of(2, "udp", "raw", 1.0009),
+                               summary_of(3, "udp", "reliable", 1.0014)])
+        self.assertIn("TCP vs UDP (raw), on unrounded aggregates (loopback: CPU-bound): "
+                      "UDP (raw) was faster in 0 of 1 comparisons, TCP in 1, equal in 0.", lines)
+        self.assertIn("TCP vs UDP (reliable), on unrounded aggregates (loopback: CPU-bound): "
+                      "UDP (reliable) was faster in 1 of 1 comparisons, TCP in 0, equal in 0.", lines)
+        rng = [x for x in lines if x.startswith("Highest")][0]
+        self.assertIn("1.0014 MB/s", rng)
+        self.assertIn("1.0009 MB/s", rng)
+
+    def test_each_finding_names_its_condition(self):
+        lines = self.findings([summary_of(1, "tcp", "-", 2.0), summary_of(2, "udp", "raw", 3.0)],
+                              link="lan1g: namespaces a and b")
+        self.assertTrue(any("(link lan1g)" in x for x in lines))
+
+
 if __name__ == "__main__":
     unittest.main()
