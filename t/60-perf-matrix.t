@@ -93,19 +93,23 @@ done
 file_like "$MD" "^\\| Test \\| Protocol \\| File \\| Clients \\| Verified \\| Aggregate \\(MB/s\\) \\| Min \\(MB/s\\) \\| Median \\(MB/s\\) \\| Max \\(MB/s\\) \\| Jain's index \\|" \
     "report: aggregate, per-client spread and Jain's index per test"
 file_like "$MD" '^- 12 of 12 transfers in 8 tests were verified' "report: findings count the verified transfers"
-file_like "$MD" '^- TCP vs UDP, on unrounded aggregates: UDP was faster in [0-4] of 4 comparisons' \
-    "report: findings compare TCP and UDP"
+file_like "$MD" '^- TCP vs UDP \(reliable\), on unrounded aggregates \(loopback: CPU-bound\): UDP \(reliable\) was faster in [0-4] of 4 comparisons' \
+    "report: findings compare TCP and UDP (-t udp is reliable UDP, -m's default), naming the condition"
+is "$(awk -F'\t' 'NR > 1 && $3 == "host" && $5 ~ /^[0-9]+$/ { n++ } END { print n + 0 }' "$R/data/nstat.tsv")" 8 \
+    "data/nstat.tsv: the host's TCP/UDP counters around each of the 8 tests"
+file_like "$MD" '^- TCP tests, kernel counters around each test \(loopback: CPU-bound; nstat, host-wide: other traffic counts too\): [0-9]+ retransmissions, of which [0-9]+ tail-loss probes' \
+    "report: the retransmissions from nstat, with the TLPs among them"
 file_like "$MD" '^- UDP: the servers sent [0-9]+ datagrams \([0-9]+ re-sent, [0-9.]+ %\); the clients counted [0-9]+ lost' \
     "report: findings state the UDP loss"
 file_like "$MD" '^Link: loopback \(127\.0\.0\.1\)' "report: the link is stated at the top"
-is "$(js "[k for k in ('kernel', 'CPUs', 'net.core.rmem_max', 'net.core.wmem_max', 'ftserver', 'ftclient', 'gcc', 'gnuplot', 'tcpdump', 'python3', 'server (tcp)', 'server (udp)') if not dict(s['conditions']).get(k)]")" \
+is "$(js "[k for k in ('kernel', 'CPUs', 'net.core.rmem_max', 'net.core.wmem_max', 'ftserver', 'ftclient', 'gcc', 'gnuplot', 'tcpdump', 'python3', 'server (tcp)', 'server (udp-reliable)', 'repeats', 'kernel counters') if not dict(s['conditions']).get(k)]")" \
     "[]" "conditions: kernel, CPUs, socket buffers, versions, the servers' command lines"
 is "$(js "dict(s['conditions'])['file one.bin']")" "1048576 bytes, SHA-256 $(sha_of "$PF/one.bin")" \
     "conditions: one.bin size and SHA-256"
 is "$(js "dict(s['conditions'])['file two.bin']")" "2000003 bytes, SHA-256 $(sha_of "$PF/two.bin")" \
     "conditions: two.bin size and SHA-256"
 is "$(js "sorted({t['notes'].get('test') for t in s['tests']})")" \
-    "['tcp-one.bin-c1', 'tcp-one.bin-c2', 'tcp-two.bin-c1', 'tcp-two.bin-c2', 'udp-one.bin-c1', 'udp-one.bin-c2', 'udp-two.bin-c1', 'udp-two.bin-c2']" \
+    "['tcp-one.bin-c1', 'tcp-one.bin-c2', 'tcp-two.bin-c1', 'tcp-two.bin-c2', 'udp-reliable-one.bin-c1', 'udp-reliable-one.bin-c2', 'udp-reliable-two.bin-c1', 'udp-reliable-two.bin-c2']" \
     "notes: each test carries perf-matrix's name for it (matched by run id)"
 
 # ---------------------------------------------------------------- results.csv
@@ -227,6 +231,13 @@ is "$?" 2 "no -o: exit status 2"
 "$PM" -o "$T/m2" --link wan >"$T/m2.out" 2>&1
 is "$?" 2 "--link wan: exit status 2"
 file_like "$T/m2.out" "'wan' is not one of lan1g, lan100m, lossy" "--link wan: says which profiles exist"
+"$PM" -o "$T/m5" -d "$PF" -f one.bin -t tcp,udp-fast >"$T/m5.out" 2>&1
+is "$?" 2 "-t udp-fast: exit status 2"
+file_like "$T/m5.out" "'udp-fast' is none of tcp, udp-raw, udp-reliable" "-t udp-fast: says which protocols exist"
+"$PM" -o "$T/m6" -d "$PF" -f one.bin --repeat 0 >"$T/m6.out" 2>&1
+is "$?" 2 "--repeat 0: exit status 2"
+"$PM" --help >"$T/help.out" 2>&1
+file_like "$T/help.out" '^  -t LIST .*default tcp,udp-raw,udp-reliable' "--help: the default matrix has TCP, raw and reliable UDP"
 "$PM" -o "$R" -d "$PF" -f one.bin >"$T/m3.out" 2>&1
 is "$?" 3 "a report folder that is not empty: exit status 3"
 if is_root && have setpriv; then
