@@ -97,7 +97,7 @@ file_like "$MD" '^- TCP vs UDP \(reliable\), on unrounded aggregates \(loopback:
     "report: findings compare TCP and UDP (-t udp is reliable UDP, -m's default), naming the condition"
 is "$(awk -F'\t' 'NR > 1 && $3 == "host" && $5 ~ /^[0-9]+$/ { n++ } END { print n + 0 }' "$R/data/nstat.tsv")" 8 \
     "data/nstat.tsv: the host's TCP/UDP counters around each of the 8 tests"
-file_like "$MD" '^- TCP tests, kernel counters around each test \(loopback: CPU-bound; nstat, host-wide: other traffic counts too\): [0-9]+ retransmissions, of which [0-9]+ tail-loss probes' \
+file_like "$MD" '^- TCP tests, kernel counters around each test \(loopback: CPU-bound; nstat, host-wide: other traffic counts too\): [0-9]+ retransmissions and [0-9]+ tail-loss probes \(TLP: ' \
     "report: the retransmissions from nstat, with the TLPs among them"
 file_like "$MD" '^- UDP: the servers sent [0-9]+ datagrams \([0-9]+ re-sent, [0-9.]+ %\); the clients counted [0-9]+ lost' \
     "report: findings state the UDP loss"
