@@ -220,6 +220,12 @@ file_like "$T/lossy/report.md" '^- Failed, not counted in any throughput: test 1
 file_like "$T/lossy/report.md" '^Condition: lossy: namespaces ' "raw-lossy: the findings name the link's profile"
 is "$(js "$T/lossy/summary.json" "[s['tests'][0][k] for k in ('verified', 'failed')] + [s['tests'][0]['udp']['lost']]")" \
     "[0, 2, 31]" "raw-lossy: 0 verified, 2 failed, 31 datagrams lost"
+if command -v gnuplot >/dev/null 2>&1; then
+	ok "raw-lossy: nothing verified, yet the loss is drawn (udp-loss.png)" is_png "$T/lossy/graphs/udp-loss.png"
+	file_like "$T/lossy/report.md" '^Graphs skipped: no verified transfer to draw\.$' "raw-lossy: ...and the other graphs' absence explained"
+else
+	skip 2 "gnuplot is not installed"
+fi
 
 # A test interrupted by the user (ftclient got SIGINT mid-transfer).
 "$FR" -o "$T/aborted" "$FIX/aborted/server" "$FIX/aborted/client" >"$T/aborted.out" 2>&1
