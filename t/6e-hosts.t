@@ -42,8 +42,9 @@ for ns in "$NS_B" "$NS_S" "$NS_1" "$NS_2"; do
 	NS_MADE+=" $ns"
 	ip -n "$ns" link set lo up
 done
-ip -n "$NS_B" link add br0 type bridge 2>/dev/null && ip -n "$NS_B" link set br0 up ||
-    skip_all "cannot create a bridge in a namespace"
+if ! ip -n "$NS_B" link add br0 type bridge 2>/dev/null || ! ip -n "$NS_B" link set br0 up; then
+	skip_all "cannot create a bridge in a namespace"
+fi
 i=0
 for ns in "$NS_S" "$NS_1" "$NS_2"; do
 	i=$((i + 1))
@@ -114,7 +115,7 @@ else
 	fail "the rebuilt results.csv equals the first"
 	diff "$T/first.rows" "$T/again.rows" | head -n 5 | cut -c 1-300 | sed 's/^/    /' >&2
 fi
-is "$(ls -A "$RD" 2>/dev/null | wc -l)" 0 "no remote folder left on the hosts"
+is "$(find "$RD" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" 0 "no remote folder left on the hosts"
 netns_down
 is "$(ip netns list | grep -c "^ft-$$-h")" 0 "the namespaces are removed"
 
