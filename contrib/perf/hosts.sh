@@ -89,11 +89,16 @@ rdir() {
 	fi
 }
 
-# q WORD...: the words quoted for the remote sh, joined by blanks.
+# q WORD...: the words quoted for the remote sh, joined by blanks. POSIX
+# single quotes (each ' written '\''), not bash's printf %q, whose $'...'
+# form for control bytes dash would not read.
 q() {
-	local s
-	s=$(printf '%q ' "$@")
-	printf '%s' "${s% }"
+	local w out="" sep=""
+	for w in "$@"; do
+		out+="$sep'${w//\'/\'\\\'\'}'"
+		sep=" "
+	done
+	printf '%s' "$out"
 }
 
 # hosts_setup: each host's folder made, the binaries and files checked
