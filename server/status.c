@@ -24,6 +24,7 @@
 #include "sched.h"
 
 #include "ft_event.h"
+#include "ft_json.h"
 #include "ft_time.h"
 
 #include <arpa/inet.h>
@@ -61,27 +62,6 @@ static uint64_t http_requests, http_cut;
 static struct status_snapshot snap;	/* one answer at a time */
 
 /* ------------------------------------------------------------ escaping */
-
-void
-status_json_string(FILE *out, const char *text)
-{
-	const unsigned char *p = (const unsigned char *)text;
-
-	fputc('"', out);
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		/* Controls, non-ASCII (a name is ASCII; anything else is a
-		 * byte, shown as its Latin-1 code point: still valid UTF-8
-		 * JSON), and <>& so the text cannot close a script tag. */
-		else if (*p < 0x20 || *p >= 0x7f || *p == '<' || *p == '>' ||
-		    *p == '&')
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
 
 void
 status_html_text(FILE *out, const char *text)
@@ -348,153 +328,190 @@ has_client(const struct ft_slot *w)
 	return w->state >= FT_SLOT_HANDSHAKE && w->state <= FT_SLOT_CONFIRMING;
 }
 
+/* A string, or null when there is none (an empty field). */
 static void
-json_key_string(FILE *out, const char *key, const char *value)
+json_key_string(struct ft_json *j, const char *key, const char *value)
 {
-	fprintf(out, "\"%s\":", key);
-	if (value == NULL || value[0] == '\0')
-		fputs("null", out);
-	else
-		status_json_string(out, value);
+	ft_json_kstr(j, key, value != NULL && value[0] != '\0' ? value : NULL);
 }
 
 static void
-json_worker(FILE *out, const struct status_snapshot *s, unsigned k)
+json_worker(struct ft_json *j, const struct status_snapshot *s, unsigned k)
 {
 	const struct ft_slot *w = &s->slots[k];
 
-	fprintf(out, "%s\n{\"slot\":%u,\"pid\":%d,\"state\":\"%s\",", k ? "," :
-	    "", k + 1, (int)w->pid, ft_slot_state_name(w->state));
-	json_key_string(out, "client_ip", has_client(w) ? w->client_ip : NULL);
-	fprintf(out, ",\"client_port\":%u,\"server_port\":%u,",
-	    has_client(w) ? w->client_port : 0, has_client(w) ?
-	    w->server_port : 0);
-	json_key_string(out, "file", w->file);
-	fprintf(out, ",\"test\":%u,\"member\":%u,\"bytes\":%llu,\"size\":%llu,"
-	    "\"last_seconds\":%.6f,\"transfers\":%llu,\"failures\":%llu}",
-	    s->slot_test_no[k], s->slot_test_no[k] ? w->member : 0,
-	    (unsigned long long)w->bytes, (unsigned long long)w->size,
-	    (double)w->last_ns / 1e9, (unsigned long long)w->transfers,
-	    (unsigned long long)w->failures);
+	ft_json_break(j);
+	ft_json_object(j);
+	ft_json_kuint(j, "slot", k + 1);
+	ft_json_kint(j, "pid", (int)w->pid);
+	ft_json_kstr(j, "state", ft_slot_state_name(w->state));
+	json_key_string(j, "client_ip", has_client(w) ? w->client_ip : NULL);
+	ft_json_kuint(j, "client_port", has_client(w) ? w->client_port : 0);
+	ft_json_kuint(j, "server_port", has_client(w) ? w->server_port : 0);
+	json_key_string(j, "file", w->file);
+	ft_json_kuint(j, "test", s->slot_test_no[k]);
+	ft_json_kuint(j, "member", s->slot_test_no[k] ? w->member : 0);
+	ft_json_kuint(j, "bytes", w->bytes);
+	ft_json_kuint(j, "size", w->size);
+	ft_json_kdouble(j, "last_seconds", (double)w->last_ns / 1e9, 6);
+	ft_json_kuint(j, "transfers", w->transfers);
+	ft_json_kuint(j, "failures", w->failures);
+	ft_json_close(j);
 }
 
 static void
-json_test(FILE *out, const struct status_test *t, bool first)
+json_test(struct ft_json *j, const struct status_test *t)
 {
 	char run[24] = "";
 
 	if (t->run != 0)
 		snprintf(run, sizeof(run), "%016llx", (unsigned long long)t->run);
-	fprintf(out, "%s\n{\"test\":%u,\"state\":\"%s\",\"proto\":\"%s\",",
-	    first ? "" : ",", t->test_no, test_state_name(t->state),
-	    ft_proto_name(t->proto));
-	json_key_string(out, "file", t->file);
-	fprintf(out, ",\"size\":%llu,", (unsigned long long)t->size);
-	json_key_string(out, "run", run);
-	fputc(',', out);
-	json_key_string(out, "client_ip", t->run != 0 ? t->run_ip : NULL);
-	fprintf(out, ",\"expected\":%u,\"joined\":%u,\"ready\":%u,\"running\":%u,"
-	    "\"finished\":%u,\"running_seconds\":%.3f,\"aborted\":%s,",
-	    t->expected, t->joined, t->ready, t->running, t->finished,
-	    t->running_s, t->aborted ? "true" : "false");
-	json_key_string(out, "abort_reason", t->aborted ? t->abort_reason :
-	    NULL);
-	fputc('}', out);
+	ft_json_break(j);
+	ft_json_object(j);
+	ft_json_kuint(j, "test", t->test_no);
+	ft_json_kstr(j, "state", test_state_name(t->state));
+	ft_json_kstr(j, "proto", ft_proto_name(t->proto));
+	json_key_string(j, "file", t->file);
+	ft_json_kuint(j, "size", t->size);
+	json_key_string(j, "run", run);
+	json_key_string(j, "client_ip", t->run != 0 ? t->run_ip : NULL);
+	ft_json_kuint(j, "expected", t->expected);
+	ft_json_kuint(j, "joined", t->joined);
+	ft_json_kuint(j, "ready", t->ready);
+	ft_json_kuint(j, "running", t->running);
+	ft_json_kuint(j, "finished", t->finished);
+	ft_json_kdouble(j, "running_seconds", t->running_s, 3);
+	ft_json_kbool(j, "aborted", t->aborted);
+	json_key_string(j, "abort_reason", t->aborted ? t->abort_reason : NULL);
+	ft_json_close(j);
 }
 
 static void
-json_queue(FILE *out, const struct status_snapshot *s)
+json_queue(struct ft_json *j, const struct status_snapshot *s)
 {
+	char run[24];
 	unsigned i;
 
-	fputs("\"queue\":[", out);
+	ft_json_key(j, "queue");
+	ft_json_array(j);
 	for (i = 0; i < s->nqueued; i++) {
-		fprintf(out, "%s\n{\"place\":%u,\"run\":\"%016llx\",\"seats\":%u,",
-		    i ? "," : "", s->queue[i].place,
-		    (unsigned long long)s->queue[i].run, s->queue[i].seats);
-		json_key_string(out, "client_ip", s->queue[i].client_ip);
-		fputc('}', out);
+		snprintf(run, sizeof(run), "%016llx",
+		    (unsigned long long)s->queue[i].run);
+		ft_json_break(j);
+		ft_json_object(j);
+		ft_json_kuint(j, "place", s->queue[i].place);
+		ft_json_kstr(j, "run", run);
+		ft_json_kuint(j, "seats", s->queue[i].seats);
+		json_key_string(j, "client_ip", s->queue[i].client_ip);
+		ft_json_close(j);
 	}
-	fputs("],\n", out);
+	ft_json_close(j);
 }
 
 static void
-json_config(FILE *out, const struct status_snapshot *s)
+json_config(struct ft_json *j, const struct status_snapshot *s)
 {
 	const struct ft_conf *c = s->conf;
 
-	fprintf(out, "\"config\":{\"proto\":\"%s\",\"mode\":\"%s\","
-	    "\"workers\":%u,\"port\":%u,", ft_proto_name(c->proto),
-	    c->proto == FT_UDP ? (c->reliable ? "reliable" : "raw") : "-",
-	    c->workers, s->port);
-	json_key_string(out, "bind", c->bind_addr);
-	fputc(',', out);
-	json_key_string(out, "files", c->files_dir);
-	fputc(',', out);
-	json_key_string(out, "logs", c->logs_dir);
-	fputc(',', out);
-	json_key_string(out, "selected", s->selected);
-	fprintf(out, ",\"group_size\":%u,\"datagram\":%u,\"timeout\":%d,"
-	    "\"idle_timeout\":%d,\"io_timeout\":%d,\"transfer_timeout\":%d,"
-	    "\"per_address\":%u,\"grace\":%d,\"logs_quota_mb\":%llu},\n",
-	    s->group_size, c->datagram, c->ready_timeout_s, c->idle_timeout_s,
-	    c->io_timeout_s, c->transfer_timeout_s, c->per_address, c->grace_s,
-	    (unsigned long long)(c->logs_quota >> 20));
+	ft_json_key(j, "config");
+	ft_json_object(j);
+	ft_json_kstr(j, "proto", ft_proto_name(c->proto));
+	ft_json_kstr(j, "mode", c->proto == FT_UDP ? (c->reliable ? "reliable" :
+	    "raw") : "-");
+	ft_json_kuint(j, "workers", c->workers);
+	ft_json_kuint(j, "port", s->port);
+	json_key_string(j, "bind", c->bind_addr);
+	json_key_string(j, "files", c->files_dir);
+	json_key_string(j, "logs", c->logs_dir);
+	json_key_string(j, "selected", s->selected);
+	ft_json_kuint(j, "group_size", s->group_size);
+	ft_json_kuint(j, "datagram", c->datagram);
+	ft_json_kint(j, "timeout", c->ready_timeout_s);
+	ft_json_kint(j, "idle_timeout", c->idle_timeout_s);
+	ft_json_kint(j, "io_timeout", c->io_timeout_s);
+	ft_json_kint(j, "transfer_timeout", c->transfer_timeout_s);
+	ft_json_kuint(j, "per_address", c->per_address);
+	ft_json_kint(j, "grace", c->grace_s);
+	ft_json_kuint(j, "logs_quota_mb", c->logs_quota >> 20);
+	ft_json_close(j);
 }
 
 static void
-json_totals(FILE *out, const struct status_snapshot *s)
+json_refusals(struct ft_json *j, const struct ft_totals *t)
 {
-	const struct ft_totals *t = &s->totals;
+	char code[16];
 	unsigned i;
 
-	fprintf(out, "\"totals\":{\"tests\":%llu,\"tests_unstarted\":%llu,"
-	    "\"connections\":%llu,\"transfers_ok\":%llu,\"transfers_failed\":"
-	    "%llu,\"bytes_sent\":%llu,\"queued_answers\":%llu,\"refused\":%llu,"
-	    "\"refused_by_code\":{", (unsigned long long)t->tests,
-	    (unsigned long long)t->tests_unstarted,
-	    (unsigned long long)t->connections,
-	    (unsigned long long)t->transfers_ok,
-	    (unsigned long long)t->transfers_failed,
-	    (unsigned long long)t->bytes_sent, (unsigned long long)t->queued,
-	    (unsigned long long)t->refused);
-	for (i = 0; i < FT_REFUSAL_CODES; i++)
+	ft_json_key(j, "refused_by_code");
+	ft_json_object(j);
+	for (i = 0; i < FT_REFUSAL_CODES; i++) {
 		if (ft_refusal_code[i] != 0)
-			fprintf(out, "\"%d\":%llu,", ft_refusal_code[i],
-			    (unsigned long long)t->refused_by_code[i]);
+			snprintf(code, sizeof(code), "%d", ft_refusal_code[i]);
 		else
-			fprintf(out, "\"other\":%llu", (unsigned long long)
-			    t->refused_by_code[i]);
-	fprintf(out, "},\"worker_restarts\":%llu,\"udp_datagrams_sent\":%llu,"
-	    "\"udp_datagrams_resent\":%llu,\"udp_datagrams_lost\":%llu,"
-	    "\"logs_unwritten\":%llu,\"seats_promised\":%u}\n",
-	    (unsigned long long)t->worker_restarts,
-	    (unsigned long long)t->dgrams_sent,
-	    (unsigned long long)t->dgrams_resent,
-	    (unsigned long long)t->dgrams_lost,
-	    (unsigned long long)t->logs_unwritten, s->seats_used);
+			snprintf(code, sizeof(code), "other");
+		ft_json_kuint(j, code, t->refused_by_code[i]);
+	}
+	ft_json_close(j);
 }
 
+static void
+json_totals(struct ft_json *j, const struct status_snapshot *s)
+{
+	const struct ft_totals *t = &s->totals;
+
+	ft_json_key(j, "totals");
+	ft_json_object(j);
+	ft_json_kuint(j, "tests", t->tests);
+	ft_json_kuint(j, "tests_unstarted", t->tests_unstarted);
+	ft_json_kuint(j, "connections", t->connections);
+	ft_json_kuint(j, "transfers_ok", t->transfers_ok);
+	ft_json_kuint(j, "transfers_failed", t->transfers_failed);
+	ft_json_kuint(j, "bytes_sent", t->bytes_sent);
+	ft_json_kuint(j, "queued_answers", t->queued);
+	ft_json_kuint(j, "refused", t->refused);
+	json_refusals(j, t);
+	ft_json_kuint(j, "worker_restarts", t->worker_restarts);
+	ft_json_kuint(j, "udp_datagrams_sent", t->dgrams_sent);
+	ft_json_kuint(j, "udp_datagrams_resent", t->dgrams_resent);
+	ft_json_kuint(j, "udp_datagrams_lost", t->dgrams_lost);
+	ft_json_kuint(j, "logs_unwritten", t->logs_unwritten);
+	ft_json_kuint(j, "seats_promised", s->seats_used);
+	ft_json_close(j);
+}
+
+/* Through the shared writer (common/ft_json.c), a line per row. */
 int
 status_render_json(FILE *out, const struct status_snapshot *s)
 {
+	struct ft_json j;
 	unsigned k;
 
-	fprintf(out, "{\"version\":\"%s\",\"start_time\":%lld,"
-	    "\"uptime_seconds\":%.3f,\n", FT_VERSION,
-	    (long long)s->start_time_s, s->uptime_s);
-	json_config(out, s);
-	fputs("\"workers\":[", out);
+	ft_json_init(&j, out);
+	ft_json_object(&j);
+	ft_json_kstr(&j, "version", FT_VERSION);
+	ft_json_kint(&j, "start_time", (long long)s->start_time_s);
+	ft_json_kdouble(&j, "uptime_seconds", s->uptime_s, 3);
+	ft_json_break(&j);
+	json_config(&j, s);
+	ft_json_break(&j);
+	ft_json_key(&j, "workers");
+	ft_json_array(&j);
 	for (k = 0; k < s->conf->workers; k++)
-		json_worker(out, s, k);
-	fputs("],\n\"tests\":[", out);
+		json_worker(&j, s, k);
+	ft_json_close(&j);
+	ft_json_break(&j);
+	ft_json_key(&j, "tests");
+	ft_json_array(&j);
 	for (k = 0; k < s->ntests; k++)
-		json_test(out, &s->tests[k], k == 0);
-	fputs("],\n", out);
-	json_queue(out, s);
-	json_totals(out, s);
-	fputs("}\n", out);
-	return ferror(out) ? -1 : 0;
+		json_test(&j, &s->tests[k]);
+	ft_json_close(&j);
+	ft_json_break(&j);
+	json_queue(&j, s);
+	ft_json_break(&j);
+	json_totals(&j, s);
+	ft_json_break(&j);
+	ft_json_close(&j);
+	return ft_json_end(&j);
 }
 
 /* ------------------------------------------------------------ page */

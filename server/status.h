@@ -90,8 +90,8 @@ void status_snapshot_take(struct status_snapshot *s, struct ft_shm *shm,
 int status_render_metrics(FILE *out, const struct status_snapshot *s);
 int status_render_json(FILE *out, const struct status_snapshot *s);
 int status_render_html(FILE *out, const struct status_snapshot *s);
-/* Text from outside (file names, addresses, reasons), made safe. */
-void status_json_string(FILE *out, const char *text);
+/* Text from outside (file names, addresses, reasons), made safe for
+ * the page (the JSON's strings are ft_json's). */
 void status_html_text(FILE *out, const char *text);
 
 #endif
