@@ -457,8 +457,9 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 				    ft_strerror(errno));
 			goto out;
 		}
-		if (got == 0)
-			c->first_ns = ft_mono_ns();
+		if (got == 0)	/* before bytes: samples.c reads it after */
+			__atomic_store_n(&c->first_ns, ft_mono_ns(),
+			    __ATOMIC_RELAXED);
 		if (ft_sha256_update(h, buf, (size_t)n) < 0 ||
 		    ft_write_all(st->fd, buf, (size_t)n) < 0) {
 			conn_fail(c, "writing the file: %s", ft_strerror(errno));
@@ -466,7 +467,9 @@ receive_body(struct conn *c, struct ft_reader *in, struct store *st,
 		}
 		got += (uint64_t)n;
 		c->x.bytes = got;
-		atomic_store_explicit(&c->bytes, got, memory_order_relaxed);
+		/* Release: the main thread's samples (samples.c) that see
+		 * these bytes see first_ns too. A plain store on x86. */
+		atomic_store_explicit(&c->bytes, got, memory_order_release);
 	}
 	rc = 0;
 out:
@@ -536,6 +539,7 @@ receive(struct conn *c, struct ft_reader *in)
 		return -1;
 	}
 	c->server_start = d.start;
+	c->data_ns = ft_mono_ns();
 	if ((h = ft_sha256_new()) == NULL) {
 		conn_fail(c, "%s", "out of memory");
 		return -1;

@@ -57,6 +57,8 @@ struct conn {
 	_Atomic uint64_t bytes;		/* received so far */
 	_Atomic unsigned ahead;		/* C_QUEUED: runs before ours */
 	int64_t first_ns, end_ns;	/* first byte, DONE sent */
+	int64_t last_rx_ns;		/* UDP: the last new datagram's arrival */
+	int64_t data_ns;		/* when the DATA line came */
 	struct timespec server_start;	/* the test's release, from DATA */
 	struct ft_offer offer;
 	struct ft_xfer x;		/* the outcome, as logged */
@@ -72,6 +74,9 @@ struct client_opts {
 	const char *out_dir, *logs_dir;
 	bool udp, yes, list, keep_failed;
 	int timeout_s;			/* each wait for the server */
+	int64_t interval_ns;		/* samples every so often; 0: none */
+	const char *json_path;		/* --json FILE ("-": stdout) */
+	bool json_stream;		/* --json-stream on stdout */
 	int queue_timeout_s;		/* queued for a turn, at most */
 };
 
@@ -90,6 +95,7 @@ struct client {
 	unsigned seated;		/* ...of them seated after a queue */
 	struct timespec start_wall;
 	int64_t start_ns, end_ns;
+	struct samples *samples;	/* samples.c's state */
 };
 
 /* conn.c */
@@ -133,6 +139,25 @@ void store_discard(struct store *st);
 void store_close(struct store *st);
 extern bool store_named_aside;	/* unit tests: the path without O_TMPFILE */
 extern uint64_t (*store_nonce)(void);	/* the aside name's random part */
+
+/* main.c: the test's start as the log dates it (the server's release,
+ * or our go when the server's clock is off ours); *skew_s: how far off. */
+struct timespec run_test_start(const struct client *cl, long long *skew_s);
+/* Whether stdout carries JSON only (--json-stream, --json -). */
+bool run_stdout_is_json(const struct client_opts *o);
+
+/* samples.c: progress over time, from the main thread's tick (no cost
+ * on the receiving threads beyond the counters they already publish).
+ * Open before the run (-1 with errno, what failed in *what); start at
+ * the go (or the cancellation); tick whenever the loop wakes (it samples
+ * when due); finish once the log is written (log_path NULL: none).
+ * finish returns -1 when the samples or the JSON could not be written
+ * (said on stderr). */
+int samples_open(struct client *cl, const char **what);
+void samples_start(struct client *cl);
+int64_t samples_due(const struct client *cl);	/* 0: nothing due */
+void samples_tick(struct client *cl);
+int samples_finish(struct client *cl, const char *log_path);
 
 /* view.c */
 const char *conn_state_name(int state);

@@ -16,6 +16,14 @@
 #include <string.h>
 
 #define TICK_MS 200
+/* Long options without a letter. */
+enum { OPT_JSON = 256, OPT_JSON_STREAM };
+/* -i: samples every 10 ms at the finest (the tick's own cost, a read of
+ * each connection's counters, stays far below the transfer's), a minute
+ * at the coarsest; 0 turns them off. */
+#define INTERVAL_DEFAULT_NS (100 * 1000000LL)
+#define INTERVAL_MIN_S 0.01
+#define INTERVAL_MAX_S 60.0
 
 static const struct option long_options[] = {
 	{ "clients", required_argument, NULL, 'c' },
@@ -30,6 +38,9 @@ static const struct option long_options[] = {
 	{ "queue-timeout", required_argument, NULL, 'Q' },
 	{ "keep-failed", no_argument, NULL, 'K' },
 	{ "list", no_argument, NULL, 'l' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "json-stream", no_argument, NULL, OPT_JSON_STREAM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -41,6 +52,7 @@ usage(int code)
 	fprintf(code ? stderr : stdout,
 "usage: ftclient -c N [-H HOST] [-P PORT] [-u] [-f NAME] [-y] [-o DIR]\n"
 "                [-L DIR] [-t SECONDS] [--queue-timeout SECONDS] [--keep-failed]\n"
+"                [-i SECONDS] [--json FILE] [--json-stream]\n"
 "       ftclient --list [-H HOST] [-P PORT]\n"
 "Receives a file from ftserver over N connections that start together,\n"
 "verifies each copy by SHA-256 and logs the test.\n"
@@ -56,9 +68,15 @@ usage(int code)
 "                    for a busy server at most S in all (default 120)\n"
 "      --queue-timeout S  wait queued for seats at most S (default 600)\n"
 "      --keep-failed  keep a copy that failed as ClienteK-Prueba-N-failed.txt\n"
+"  -i, --interval S  progress samples every S seconds, %g..%g, 0 for none\n"
+"                    (default 0.1), in ...-samples.tsv beside the log\n"
+"      --json FILE   the test as one JSON document (iperf3's names);\n"
+"                    FILE - is stdout, and then nothing else goes there\n"
+"      --json-stream one JSON event a line on stdout (start, interval...,\n"
+"                    end), instead of the progress and the summary\n"
 "  -l, --list        print the server's catalogue and exit\n"
 "Exit status: 0 all verified, 1 a transfer failed, 2 misuse.\n",
-	    FT_CLIENT_MAX);
+	    FT_CLIENT_MAX, INTERVAL_MIN_S, INTERVAL_MAX_S);
 	exit(code);
 }
 
@@ -68,12 +86,41 @@ number(const char *arg, long long min, long long max, const char *what)
 	return ft_option_number(arg, min, max, what, usage);
 }
 
+/* -i: decimal seconds ("0.05", "2"), 0 or within the bounds. Digits
+ * and one point only: no sign, exponent, hex, inf or nan. */
+static int64_t
+interval_ns(const char *arg)
+{
+	size_t digits = strspn(arg, "0123456789.");
+	const char *point = strchr(arg, '.');
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (digits == 0 || arg[digits] != '\0' || *end != '\0' || errno != 0 ||
+	    (point != NULL && strchr(point + 1, '.') != NULL) ||
+	    (v != 0 && (v < INTERVAL_MIN_S || v > INTERVAL_MAX_S))) {
+		warnx("interval %s: seconds, 0 (no samples) or %g to %g", arg,
+		    INTERVAL_MIN_S, INTERVAL_MAX_S);
+		usage(2);
+	}
+	return (int64_t)(v * 1e9 + 0.5);
+}
+
+bool
+run_stdout_is_json(const struct client_opts *o)
+{
+	return o->json_stream || (o->json_path != NULL &&
+	    strcmp(o->json_path, "-") == 0);
+}
+
 static void
 parse_options(struct client_opts *o, int argc, char **argv)
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:H:P:uf:yo:L:t:Q:KlhV",
+	while ((ch = getopt_long(argc, argv, "c:H:P:uf:yo:L:t:Q:Kli:hV",
 	    long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->clients = (unsigned)number(optarg, 1, FT_CLIENT_MAX, "clients"); break;
@@ -95,6 +142,13 @@ parse_options(struct client_opts *o, int argc, char **argv)
 		case 'K': o->keep_failed = true; break;
 		case 'Q': o->queue_timeout_s = (int)number(optarg, 1, 86400, "queue timeout"); break;
 		case 'l': o->list = true; break;
+		case 'i': o->interval_ns = interval_ns(optarg); break;
+		case OPT_JSON:
+			if (optarg[0] == '\0')
+				errx(2, "--json: a file name, or - for stdout");
+			o->json_path = optarg;
+			break;
+		case OPT_JSON_STREAM: o->json_stream = true; break;
 		case 'V': printf("ftclient %s\n", FT_VERSION); exit(0);
 		case 'h': usage(0);
 		default: usage(2);
@@ -106,6 +160,11 @@ parse_options(struct client_opts *o, int argc, char **argv)
 	}
 	if (o->clients == 0 && !o->list) {
 		warnx("how many connections? use -c N");
+		usage(2);
+	}
+	if (o->json_stream && o->json_path != NULL &&
+	    strcmp(o->json_path, "-") == 0) {
+		warnx("--json - and --json-stream both want stdout: choose one");
 		usage(2);
 	}
 	if (strlen(o->logs_dir) > FT_LOGS_DIR_MAX)
@@ -166,9 +225,23 @@ stop_connections(struct client *cl)
  * most (a thread may be stuck where no shutdown reaches: a name lookup,
  * a disk): one deadline for the run, not one per wait. */
 #define INTERRUPT_WAIT_MS 2000
+/* Until the next redraw or the next sample, whichever comes first. */
+static int
+tick_ms(const struct client *cl)
+{
+	int64_t due = samples_due(cl), left;
+
+	if (due == 0)
+		return TICK_MS;
+	left = (due - ft_mono_ns() + 999999) / 1000000;
+	return left < 1 ? 1 : left > TICK_MS ? TICK_MS : (int)left;
+}
+
 static void
 wait_until(struct client *cl, bool (*done)(struct client *))
 {
+	int64_t view_due = 0;
+	bool woke = true;
 	struct timespec t;
 
 	pthread_mutex_lock(&cl->mu);
@@ -180,11 +253,15 @@ wait_until(struct client *cl, bool (*done)(struct client *))
 		if (cl->give_up != 0 && ft_mono_ns() > cl->give_up)
 			break;
 		pthread_mutex_unlock(&cl->mu);
-		view_update(cl, false);
+		samples_tick(cl);
+		if (woke || ft_mono_ns() >= view_due) {
+			view_update(cl, false);
+			view_due = ft_mono_ns() + TICK_MS * 1000000LL;
+		}
 		pthread_mutex_lock(&cl->mu);
-		t = ft_wall_after_ms(TICK_MS);
-		if (!done(cl))
-			pthread_cond_timedwait(&cl->cv, &cl->mu, &t);
+		t = ft_wall_after_ms(tick_ms(cl));
+		woke = !done(cl) &&
+		    pthread_cond_timedwait(&cl->cv, &cl->mu, &t) != ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&cl->mu);
 	view_update(cl, true);
@@ -211,9 +288,12 @@ confirmed(struct client *cl)
 {
 	if (cl->o.yes)
 		return true;
-	printf("All %u connections are ready. Press Enter to start the "
-	    "transfer (Ctrl-D cancels): ", cl->o.clients);
-	fflush(stdout);
+	/* stdout may be JSON's only (--json-stream): the prompt on stderr */
+	FILE *prompt = run_stdout_is_json(&cl->o) ? stderr : stdout;
+
+	fprintf(prompt, "All %u connections are ready. Press Enter to start "
+	    "the transfer (Ctrl-D cancels): ", cl->o.clients);
+	fflush(prompt);
 	if (!stdin_answered(cl)) {
 		if (!cl->interrupted)
 			fprintf(stderr, "\nftclient: no confirmation (stdin "
@@ -313,8 +393,8 @@ first_offer(const struct client *cl)
  * resumed with a stale clock): a log dated days away would be filed
  * among other days' tests. *skew_s: how far off it was, 0 if taken. */
 #define CLOCK_SKEW_MAX_S 300
-static struct timespec
-test_start(const struct client *cl, long long *skew_s)
+struct timespec
+run_test_start(const struct client *cl, long long *skew_s)
 {
 	unsigned i;
 
@@ -347,7 +427,7 @@ write_log(struct client *cl, char *path, size_t len)
 
 	if (x == NULL)
 		return -1;
-	t.start = test_start(cl, &skew_s);
+	t.start = run_test_start(cl, &skew_s);
 	if (skew_s != 0)
 		fprintf(stderr, "ftclient: the server's clock is %lld s %s this "
 		    "machine's: the log is dated by this machine's clock\n",
@@ -467,6 +547,7 @@ run(struct client *cl)
 		    "the start; cancelling the test\n", count_state(cl, C_FAILED),
 		    cl->o.clients);
 	decide(cl, go ? 1 : -1);
+	samples_start(cl);
 	wait_until(cl, all_finished);
 	if (cl->interrupted)
 		mark_unfinished(cl);
@@ -479,6 +560,7 @@ run(struct client *cl)
 	 * change what the transfers were. */
 	if (write_log(cl, log_path, sizeof(log_path)) < 0)
 		warn("cannot write the log in %s", cl->o.logs_dir);
+	samples_finish(cl, log_path[0] ? log_path : NULL);
 	view_summary(cl, log_path[0] ? log_path : NULL);
 	if (cl->interrupted)
 		return 128 + cl->interrupted;
@@ -490,7 +572,9 @@ main(int argc, char **argv)
 {
 	struct client cl = { .o = { .host = "127.0.0.1", .port = "5005",
 	    .out_dir = "ArchivosRecibidos", .logs_dir = "Logs",
-	    .timeout_s = 120, .queue_timeout_s = 600 } };
+	    .timeout_s = 120, .queue_timeout_s = 600,
+	    .interval_ns = INTERVAL_DEFAULT_NS } };
+	const char *what;
 	int rc;
 
 	parse_options(&cl.o, argc, argv);
@@ -510,6 +594,8 @@ main(int argc, char **argv)
 	cl.conns = calloc(cl.o.clients, sizeof(*cl.conns));
 	if (cl.conns == NULL)
 		err(1, "calloc");
+	if (samples_open(&cl, &what) < 0)
+		err(1, "%s", what);
 	pthread_mutex_init(&cl.mu, NULL);
 	pthread_cond_init(&cl.cv, NULL);
 	catch_interrupts(&cl);

@@ -231,7 +231,8 @@ take_datagram(struct udp_receiver *r, struct dgram_view *v, bool truncated,
 		return;
 	}
 	r->c->x.wire_bytes += v->len + FT_DG_WIRE_OVERHEAD(r->server.ss_family);
-	r->c->first_ns = r->m.first_rx_ns;	/* for the live view */
+	/* for the live view and the samples */
+	__atomic_store_n(&r->c->first_ns, r->m.first_rx_ns, __ATOMIC_RELAXED);
 }
 
 /* Read i, cut into its datagrams (one, or with GRO several of the
@@ -363,7 +364,10 @@ read_batch(struct udp_receiver *r)
 	if (write_batch(r) < 0 || hash_forward(r) < 0)
 		return -2;
 	r->c->x.bytes = r->m.bytes;
-	atomic_store_explicit(&r->c->bytes, r->m.bytes, memory_order_relaxed);
+	/* The last arrival before the bytes it covers (release): a sample
+	 * (samples.c) never ends after the last datagram it counted. */
+	__atomic_store_n(&r->c->last_rx_ns, r->m.last_rx_ns, __ATOMIC_RELAXED);
+	atomic_store_explicit(&r->c->bytes, r->m.bytes, memory_order_release);
 	/* Report every few datagrams, and whenever the socket is drained:
 	 * a small window must not wait for the idle timer to be clocked. */
 	if (ft_udp_rx_status_due(&r->m, (unsigned)n < r->batch, ft_mono_ns()))
@@ -429,7 +433,7 @@ final_counts(struct udp_receiver *r)
 	x->dgrams_lost = ft_udp_rx_lost(&r->m);
 	x->dgrams_dup = r->m.dups;
 	x->dgrams_bad = r->m.bad;
-	r->c->first_ns = r->m.first_rx_ns;
+	__atomic_store_n(&r->c->first_ns, r->m.first_rx_ns, __ATOMIC_RELAXED);
 	r->c->end_ns = r->m.last_rx_ns;	/* last datagram, not the wait */
 }
 

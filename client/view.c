@@ -109,6 +109,8 @@ print_changes(struct client *cl)
 void
 view_update(struct client *cl, bool final)
 {
+	if (run_stdout_is_json(&cl->o))
+		return;		/* stdout is the JSON's */
 	if (live)
 		draw_table(cl);
 	else
@@ -125,6 +127,8 @@ view_summary(struct client *cl, const char *log_path)
 	int64_t first = 0, last = 0;
 	double wall;
 
+	if (run_stdout_is_json(&cl->o))
+		return;
 	/* The aggregate's time is the transfers' own span, first byte to
 	 * last: not the wait for a gathered test's other runs. */
 	for (i = 0; i < cl->o.clients; i++) {
