@@ -26,8 +26,9 @@
  *   it: JSON consumers see an interval one tick late.
  * The log file's name is only known at the end (the server's start
  * dates it; a second log of the same second gets -2): the TSV is written
- * under a hidden name in the logs folder and renamed, never replacing
- * anything, once the log is. */
+ * aside in the logs folder (an anonymous file where the system has them,
+ * else a hidden name) and named, never replacing anything, once the log
+ * is. */
 #include "ftclient.h"
 #include "ft_json.h"
 #include "ft_sys.h"
@@ -64,7 +65,8 @@ struct samples {
 	struct row *last;		/* the end: each connection's last row */
 	unsigned nbatch;
 	FILE *tsv;
-	char tsv_aside[64];		/* its hidden name in the logs folder */
+	int dirfd;			/* the logs folder, -1: not open */
+	char tsv_aside[64];		/* its hidden name there; "": anonymous */
 	char tsv_path[4300];		/* its final path, once renamed */
 	FILE *json;			/* --json's file (or stdout) */
 	struct ft_json doc, line;	/* the document; --json-stream's lines */
@@ -87,22 +89,28 @@ bits_per_second(uint64_t bytes, int64_t ns)
 	return ns > 0 ? (double)bytes * 8e9 / (double)ns : 0.0;
 }
 
-/* The hidden TSV, created exclusively in the logs folder. */
+/* The TSV, created aside in the logs folder: anonymous where the system
+ * can name such a file later (then a process killed at once, by a
+ * second Ctrl-C, leaves nothing behind), else under a hidden name of its
+ * own, created exclusively. */
 static int
 open_tsv(struct client *cl, struct samples *s)
 {
-	char path[4300];
 	int fd;
 
-	snprintf(s->tsv_aside, sizeof(s->tsv_aside), ".ftclient-%016llx-"
-	    "samples.part", (unsigned long long)cl->run);
-	snprintf(path, sizeof(path), "%s%c%s", cl->o.logs_dir, FT_PATH_SEP,
-	    s->tsv_aside);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+	if ((s->dirfd = ft_dir_open(cl->o.logs_dir)) < 0)
+		return -1;
+	if ((fd = ft_open_anonymous(s->dirfd)) < 0 && errno == EOPNOTSUPP) {
+		snprintf(s->tsv_aside, sizeof(s->tsv_aside), ".ftclient-%016llx-"
+		    "samples.part", (unsigned long long)cl->run);
+		fd = ft_create_new(s->dirfd, cl->o.logs_dir, s->tsv_aside);
+	}
+	if (fd < 0)
 		return -1;
 	if ((s->tsv = fdopen(fd, "w")) == NULL) {
 		close(fd);
-		unlink(path);
+		if (s->tsv_aside[0])
+			ft_unlink_at(s->dirfd, cl->o.logs_dir, s->tsv_aside);
 		return -1;
 	}
 	fputs(tsv_columns, s->tsv);
@@ -118,14 +126,19 @@ samples_open(struct client *cl, const char **what)
 	*what = "memory";
 	if (s == NULL)
 		return -1;
+	s->dirfd = -1;
 	s->conns = calloc(cl->o.clients, sizeof(*s->conns));
 	s->batch = calloc(cl->o.clients, sizeof(*s->batch));
 	s->last = calloc(cl->o.clients, sizeof(*s->last));
 	if (s->conns == NULL || s->batch == NULL || s->last == NULL)
 		return -1;
-	*what = "the samples file";
-	if (cl->o.interval_ns > 0 && open_tsv(cl, s) < 0)
-		return -1;
+	/* As the log: a folder we cannot write is said, the test goes on. */
+	if (cl->o.interval_ns > 0 && open_tsv(cl, s) < 0) {
+		warn("no samples file in %s", cl->o.logs_dir);
+		ft_dir_close(s->dirfd);
+		s->dirfd = -1;
+		s->failed = true;
+	}
 	*what = cl->o.json_path;
 	if (cl->o.json_path != NULL) {
 		s->json = strcmp(cl->o.json_path, "-") == 0 ? stdout :
@@ -520,32 +533,42 @@ samples_name(const char *log_path, char *buf, size_t len)
 	    (int)(strlen(mark + 4) - 4), mark + 4) < (int)len ? 0 : -1;
 }
 
+/* Gives the aside TSV its name, never replacing anything. */
+static int
+name_tsv(struct client *cl, const char *name)
+{
+	struct samples *s = cl->samples;
+
+	if (s->tsv_aside[0] == '\0')
+		return ft_link_anonymous(fileno(s->tsv), s->dirfd, name);
+	return ft_rename_noreplace(s->dirfd, cl->o.logs_dir, s->tsv_aside, name);
+}
+
 /* The TSV gets its name beside the log; without a log, it goes. */
 static void
 publish_tsv(struct client *cl, const char *log_path)
 {
 	struct samples *s = cl->samples;
-	char name[256];	/* a log's base name: some 50 bytes */
-	int dirfd;
+	char name[256];		/* a log's base name: some 50 bytes */
+	bool named = false;
 
+	if (fflush(s->tsv) != 0 || ferror(s->tsv))
+		s->failed = true;
+	if (!s->failed && log_path != NULL &&
+	    samples_name(log_path, name, sizeof(name)) == 0 &&
+	    name_tsv(cl, name) == 0) {
+		named = true;
+		snprintf(s->tsv_path, sizeof(s->tsv_path), "%s%c%s",
+		    cl->o.logs_dir, FT_PATH_SEP, name);
+	} else if (log_path != NULL)
+		s->failed = true;
+	if (!named && s->tsv_aside[0])
+		ft_unlink_at(s->dirfd, cl->o.logs_dir, s->tsv_aside);
 	if (fclose(s->tsv) != 0)
 		s->failed = true;
 	s->tsv = NULL;
-	if ((dirfd = ft_dir_open(cl->o.logs_dir)) < 0) {
-		s->failed = true;
-		return;
-	}
-	if (!s->failed && log_path != NULL &&
-	    samples_name(log_path, name, sizeof(name)) == 0 &&
-	    ft_rename_noreplace(dirfd, cl->o.logs_dir, s->tsv_aside, name) == 0)
-		snprintf(s->tsv_path, sizeof(s->tsv_path), "%s%c%s",
-		    cl->o.logs_dir, FT_PATH_SEP, name);
-	else {
-		if (log_path != NULL)
-			s->failed = true;
-		ft_unlink_at(dirfd, cl->o.logs_dir, s->tsv_aside);
-	}
-	ft_dir_close(dirfd);
+	ft_dir_close(s->dirfd);
+	s->dirfd = -1;
 }
 
 /* ------------------------------------------------------------ JSON's end */

@@ -125,7 +125,7 @@ is "$?" 130 "Ctrl-C at the prompt: exits 130 (128 + SIGINT)"
 exec {HOLD}>&-
 file_like "$T/int.out" 'interrupted after 0 bytes' "Ctrl-C: each connection says it was interrupted"
 is "$(ls -A "$T/int-out" 2>/dev/null)" "" "Ctrl-C: no copy, no aside file left"
-file_like "$(ls "$T"/int-logs/*.tsv | head -1)" 'interrupted' "Ctrl-C: the client log says why"
+file_like "$(ls "$T"/int-logs/*-log*.tsv | head -1)" 'interrupted' "Ctrl-C: the client log says why"
 stop_server
 
 # Nothing listens on the port any more: refused, exit 1, said as on Linux.
@@ -133,7 +133,7 @@ client refused -c 2 -y -f odd.bin -o "$T/refused-out" -L "$T/refused-logs"
 is "$CLIENT_RC" 1 "connection refused: exits 1"
 file_like "$T/refused.out" 'cannot connect to 127\.0\.0\.1 port [0-9]+: Connection refused' \
     "connection refused: the reason, in the Linux client's words"
-file_like "$(ls "$T"/refused-logs/*.tsv | head -1)" 'Connection refused' \
+file_like "$(ls "$T"/refused-logs/*-log*.tsv | head -1)" 'Connection refused' \
     "connection refused: the client log says why"
 
 # ---------------------------------------------------------------- UDP
@@ -150,7 +150,7 @@ udp_test udp-raw 3 odd.bin raw 1
 # Without kernel receive stamps a burst queued before the first read
 # must not shrink the time to nothing (it printed 111111 MB/s for 1 MB):
 # the first datagram counts from when the socket became readable.
-rates=$(tsv_col "$(ls "$T"/udp-raw-logs/*.tsv | head -1)" mb_per_s | tr '\n' ' ')
+rates=$(tsv_col "$(ls "$T"/udp-raw-logs/*-log*.tsv | head -1)" mb_per_s | tr '\n' ' ')
 ok "udp raw: every rate is plausible, under 20000 MB/s ($rates)" \
     awk -v r="$rates" 'BEGIN { n = split(r, a, " "); for (i = 1; i <= n; i++) if (a[i] + 0 >= 20000 || a[i] + 0 <= 0) exit 1; exit n == 0 }'
 stop_server

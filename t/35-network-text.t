@@ -22,9 +22,9 @@ file_like "$T/err.out" 'server: \\x1b\]0;PWNED\\x07\\x1b\[2J\\x1b\[31mred\\x0d\\
 for f in "$T"/err-logs/*; do
 	ok "...$(basename "$f"): no raw control byte" eval '! has_raw_control "$f"'
 done
-file_like "$(ls "$T"/err-logs/*.tsv)" '\\x1b\]0;PWNED' "...the TSV has the reason escaped"
+file_like "$(ls "$T"/err-logs/*-log*.tsv)" '\\x1b\]0;PWNED' "...the TSV has the reason escaped"
 file_like "$T/err.out" 'server: .*\\x7f forged:\\\\x1b\[2J' "...a backslash too: forged text cannot pass for an escape"
-file_like "$(ls "$T"/err-logs/*.tsv)" 'forged:\\\\x1b\[2J' "...in the TSV as well"
+file_like "$(ls "$T"/err-logs/*-log*.tsv)" 'forged:\\\\x1b\[2J' "...in the TSV as well"
 unfake
 
 fake list-escape

@@ -36,9 +36,9 @@ for round in 1 2 3; do
 	ok "round $round: run B's copy ($fb) is odd.bin" cmp -s "$CAT/odd.bin" "$fb"
 	# The log names the copy too: a folder's -2, -3 are told apart
 	# without the terminal's summary.
-	is "$(tsv_col "$(ls "$T/a$round-logs"/*.tsv)" copy)" "$(basename "$fa")" \
+	is "$(tsv_col "$(ls "$T/a$round-logs"/*-log*.tsv)" copy)" "$(basename "$fa")" \
 	    "round $round: run A's log names its copy in the copy column"
-	is "$(tsv_col "$(ls "$T/b$round-logs"/*.tsv)" copy)" "$(basename "$fb")" \
+	is "$(tsv_col "$(ls "$T/b$round-logs"/*-log*.tsv)" copy)" "$(basename "$fb")" \
 	    "round $round: run B's log names its copy in the copy column"
 	file_like "$(ls "$T/b$round-logs"/*.txt)" "^1 .* yes +$(basename "$fb")\$" \
 	    "round $round: ...and in the text log's row"
@@ -115,7 +115,7 @@ client names -c 1 -y --keep-failed -f odd.bin -o "$T/full-names" -L "$T/names-lo
 is "$CLIENT_RC" 1 "all 999 names taken: exit 1"
 file_like "$T/names.out" 'no free name for Cliente1-Prueba-1 \(.txt and -2 to -999 all exist\) in .*full-names' "...saying so"
 file_like "$T/names.out" 'failed before the start; cancelling the test' "...before the start"
-is "$(tsv_col "$T"/names-logs/*.tsv bytes)" 0 "...nothing was received"
+is "$(tsv_col "$T"/names-logs/*-log*.tsv bytes)" 0 "...nothing was received"
 is "$(ls -A "$T/full-names" | grep -vc '^Cliente1-Prueba-1\(-[0-9]*\)\?\.txt$')" 0 "...and no file was added"
 LOGS_NEED_NOT_PAIR="cancelled before the start: the server logs no test" stop_server
 
@@ -128,9 +128,9 @@ file_like "$T/mism.out" 'the server reports: BYE mismatch' "...saying so"
 is "$(ls -A "$T/mism-out" 2>/dev/null)" "" "...and no copy is published"
 client keep -c 1 -y --keep-failed -o "$T/keep-out" -L "$T/keep-logs"
 is "$(ls -A "$T/keep-out" 2>/dev/null)" "Cliente1-Prueba-1-failed.txt" "with --keep-failed: kept aside as Cliente1-Prueba-1-failed.txt"
-is "$(tsv_col "$(ls "$T/keep-logs"/*.tsv)" copy)" "Cliente1-Prueba-1-failed.txt" "...the log's copy column names it"
+is "$(tsv_col "$(ls "$T/keep-logs"/*-log*.tsv)" copy)" "Cliente1-Prueba-1-failed.txt" "...the log's copy column names it"
 file_like "$(ls "$T/keep-logs"/*.txt)" "BYE mismatch; kept as Cliente1-Prueba-1-failed.txt\$" "...and the text log's reason says it was kept"
-is "$(tsv_col "$(ls "$T/mism-logs"/*.tsv)" copy)" "-" "...without --keep-failed the copy column says -"
+is "$(tsv_col "$(ls "$T/mism-logs"/*-log*.tsv)" copy)" "-" "...without --keep-failed the copy column says -"
 unfake
 
 fake corrupt

@@ -31,7 +31,7 @@ for proto in tcp udp; do
 	stsv=$(server_log 1)
 	stsv=${stsv%.txt}.tsv
 	for r in a b; do
-		ctsv=$(ls "$T/$r$proto-logs"/*.tsv)
+		ctsv=$(ls "$T/$r$proto-logs"/*-log*.tsv)
 		n=$([ $r = a ] && echo 3 || echo 2)
 		is "$(one_value "$ctsv" test_start)" "$(one_value "$stsv" test_start)" \
 		    "$proto run $r: its test_start is the server's"

@@ -30,7 +30,7 @@ for sig in INT TERM; do
 	is "$CLIENT_RC" "$want" "SIG$sig mid-transfer: exit $want"
 	ok "...within 5 s" test $((SECONDS - t0)) -le 5
 	file_like "$T/sig$sig.out" '^log: ' "...the summary is printed, with its log"
-	tsv=$(ls "$T/sig$sig-logs"/*.tsv 2>/dev/null | head -1)
+	tsv=$(ls "$T/sig$sig-logs"/*-log*.tsv 2>/dev/null | head -1)
 	ok "...the log is written" test -n "$tsv"
 	like "$(tsv_col "$tsv" reason | sort -u | tr '\n' ' ')" '^interrupted after [0-9]+ bytes $' \
 	    "...each connection: interrupted after N bytes"

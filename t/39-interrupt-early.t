@@ -63,7 +63,7 @@ interrupt() {
 said_interrupted() {
 	local tsv
 	file_like "$T/$1.out" '^log: ' "$1: the summary is printed, with its log"
-	tsv=$(ls "$T/$1-logs"/*.tsv 2>/dev/null | head -1)
+	tsv=$(ls "$T/$1-logs"/*-log*.tsv 2>/dev/null | head -1)
 	like "$([ -n "$tsv" ] && tsv_col "$tsv" reason | sort -u | tr '\n' ' ')" \
 	    '^interrupted( after 0 bytes)? $' "$1: each connection logged as interrupted"
 	is "$(ls -A "$T/$1-out" 2>/dev/null)" "" "$1: nothing in the output folder"

@@ -23,7 +23,7 @@ start_udp_server -p 2 -b 0.0.0.0
 client second -u -c 1 -y -f odd.bin -o "$T/second-out" -L "$T/second-logs" -t 5
 is "$CLIENT_RC" 0 "server on 0.0.0.0, client to its second address: ftclient exits 0"
 ok "... the file is byte-identical" cmp -s "$CAT/odd.bin" "$T/second-out/Cliente1-Prueba-1.txt"
-tsv=$(ls "$T/second-logs"/*.tsv 2>/dev/null | head -1)
+tsv=$(ls "$T/second-logs"/*-log*.tsv 2>/dev/null | head -1)
 row=$(udp_violations "$tsv" '{ print f["ok"], f["datagrams_bad"], f["reason"] }')
 like "$row" '^yes 0 -$' "... its log: ok, no datagram dropped as a stranger's (ok bad reason: $row)"
 stop_server

@@ -69,7 +69,7 @@ seen=$(titles | sed -n "s/^[0-9]* $PROG: worker [1-3] sending big\\.bin to 127\\
 resume_client two
 client_wait two
 is "$CLIENT_RC" 0 "ftclient -c 2 exits 0"
-is "$seen" "$(tsv_col "$(ls "$T/two-logs"/*.tsv | head -1)" client_port | sort -n | tr '\n' ' ')" \
+is "$seen" "$(tsv_col "$(ls "$T/two-logs"/*-log*.tsv | head -1)" client_port | sort -n | tr '\n' ' ')" \
     "the two sending titles name the client's two ports ($seen)"
 ok "idle again" wait_for 10 all_idle 1 2 3
 stop_server

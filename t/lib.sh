@@ -382,7 +382,7 @@ raw_close() {
 
 # ---------------------------------------------------------------- checks
 
-LOG_NAME_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-(server|client)-tcp-log(-[0-9]+)?\.(txt|tsv)$'
+LOG_NAME_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}(-(server|client)-tcp-log(-[0-9]+)?\.(txt|tsv)|-client-tcp-samples(-[0-9]+)?\.tsv)$'
 
 # tsv_col FILE COLUMN: that column's values, one line per row.
 tsv_col() {
@@ -460,6 +460,7 @@ log_pairs() {
 	local f
 	for f in "$1"/*; do
 		[ -e "$f" ] || continue
+		case $f in *-samples.tsv | *-samples-[0-9]*.tsv) continue ;; esac
 		basename "$f"
 	done | sed -n 's/\.\(txt\|tsv\)$//p' | sort | uniq -c |
 	    awk -v role="-$2-" '{ print $1 == 2 && index($2, role) ? $2 : "unpaired:" $2 }'

@@ -14,7 +14,7 @@
 #          other), skip_all REASON
 
 PEER=$ROOT/t/udp-peer.pl
-UDP_LOG_NAME_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-(server|client)-udp-log(-[0-9]+)?\.(txt|tsv)$'
+UDP_LOG_NAME_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}(-(server|client)-udp-log(-[0-9]+)?\.(txt|tsv)|-client-udp-samples(-[0-9]+)?\.tsv)$'
 # IP + UDP headers as both programs count them in wire_bytes (28 bytes
 # over IPv4, 48 over IPv6), plus ft's 20-byte header.
 udp_overhead() { case $HOST in *:*) echo $((48 + 20)) ;; *) echo $((28 + 20)) ;; esac; }
