@@ -80,6 +80,12 @@ file_like "$R/report.md" '^\*\*Failed, not counted: Client 2 ' "lab: the test sa
 is "$(js "$S" "$(test_of 2026-12-01-15-31-22)['aggregate_mb_per_s'] == 2000006 / 0.001880 / 1e6")" True \
     "lab: a TCP aggregate is bytes / the longest client time, unrounded"
 
+# Samples over time (ftclient -i): test 2's, found in client-pc1's folder
+# and paired by run id and test number; its copy in client-pc2 is read once.
+is "$(js "$S" "[(t['index'], t['samples']['connections'], t['samples']['intervals']) for t in s['tests'] if t['samples']['intervals']]")" \
+    "[(2, 2, 6)]" "lab: samples paired with their test only (2 connections, 6 intervals, the copy read once)"
+file_like "$R/report.md" "^No samples of this test's connections over time" "lab: a test without samples says so"
+
 # UDP accounting, older and newer logs.
 is "$(js "$S" "sorted($(test_of 2026-12-01-15-31-23)['udp'].items())")" \
     "[('bad', 0), ('duplicates', 0), ('loss_percent', 0.0), ('lost', 0), ('received', 62), ('resent', 0), ('sent', 62)]" \
@@ -249,7 +255,13 @@ file_like "$ES/report.html" '<html lang="es">' "--lang es: the page says its lan
 # ---------------------------------------------------------------- graphs
 
 if command -v gnuplot >/dev/null 2>&1; then
-	is "$(grep -o '<svg' "$H" | wc -l)" 4 "graphs: four SVGs inline in the HTML (aggregate, spread, against clients, the repeated cell odd.bin x1)"
+	is "$(grep -o '<svg' "$H" | wc -l)" 5 "graphs: five SVGs inline in the HTML (aggregate, spread, against clients, the repeated cell odd.bin x1, test 2 over time)"
+	ok "graphs: over-time-2.png (test 2's connections over time)" is_png "$R/graphs/over-time-2.png"
+	file_like "$R/report.md" '^!\[Test 2: MB/s of each connection over time \(samples every 0\.00067 s\)\]\(graphs/over-time-2\.png\)$' \
+	    "graphs: report.md shows it in test 2's section"
+	is "$(tr '\t\n' ' |' <"$R/graphs/over-time-2.dat")" \
+	    "0.000120 588.235294|0.000800 571.428571|0.001500 400.006|0.002000 400.006|||0.000150 538.461538|0.000800 714.285714|0.001500 370.377778|0.001905 370.377778|||" \
+	    "graphs: over time, per connection: each interval's start and MB/s, the last one's end"
 	ok "graphs: aggregate.png is a PNG" is_png "$R/graphs/aggregate.png"
 	ok "graphs: spread.png is a PNG" is_png "$R/graphs/spread.png"
 	file_like "$R/report.md" '^!\[[^]]*\]\(graphs/aggregate\.png\)$' "graphs: report.md shows the PNGs"
@@ -260,7 +272,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 	ok "graphs: the tie's UDP test lost and re-sent: udp-loss.png" is_png "$TR/graphs/udp-loss.png"
 	file_like "$TR/report.md" '^No graph against the number of clients: ' "graphs: says why there is no graph against clients"
 else
-	skip 9 "gnuplot is not installed: graphs not drawn (the next check covers that case)"
+	skip 12 "gnuplot is not installed: graphs not drawn (the next check covers that case)"
 fi
 # Without gnuplot in PATH, the report still builds and says so.
 NB=$T/nobin
@@ -342,6 +354,13 @@ is "$(js "$RS" "[s['pairing'][k] for k in ('client_rows', 'server_rows', 'paired
     "[4, 4, 4, 0, 0]" "real: every row pairs (4 of 4)"
 is "$(js "$RS" "[(t['proto'], t['verified'], t['failed']) for t in s['tests']]")" "[('tcp', 2, 0), ('udp', 2, 0)]" \
     "real: a TCP and a UDP test, every transfer verified"
+is "$(js "$RS" "[(t['samples']['connections'], t['samples']['intervals'] >= 2) for t in s['tests']]")" \
+    "[(2, True), (2, True)]" "real: ftclient's samples (default -i) paired with both tests"
+if command -v gnuplot >/dev/null 2>&1; then
+	ok "real: a graph over time per test" eval 'is_png "$T/real/graphs/over-time-1.png" && is_png "$T/real/graphs/over-time-2.png"'
+else
+	skip 1 "gnuplot is not installed"
+fi
 is "$(js "$RS" "[c['file'] + ' x' + str(c['clients']) + ' ' + c['faster'] for c in s['comparisons']][0].rsplit(' ', 1)[0]")" \
     "odd.bin x2" "real: TCP vs UDP compared"
 

@@ -245,5 +245,42 @@ class Findings(unittest.TestCase):
         self.assertTrue(any("(link lan1g)" in x for x in lines))
 
 
+class Samples(unittest.TestCase):
+    """ftclient's samples: read by column name, bad rows and files without
+    the columns skipped, paired by (run, test), duplicates read once."""
+
+    def write(self, folder, name, text):
+        path = Path(folder) / name
+        path.write_text(text)
+        return path
+
+    def test_read_by_name_skipping_bad_rows(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.write(d, "a-client-tcp-samples.tsv",
+                       "bytes\tclient\tend\trun\tstart\ttest\textra\n"
+                       "10\t1\t0.2\tr1\t0.1\t3\tx\n"
+                       "oops\t1\t0.3\tr1\t0.2\t3\tx\n"
+                       "20\t2\t0.3\tr1\t0.1\t3\tx\n")
+            self.write(d, "sub-client-tcp-samples-2.tsv", "run\tclient\n1\t2\n")
+            (Path(d) / "copy").mkdir()
+            self.write(d + "/copy", "a-client-tcp-samples.tsv",
+                       (Path(d) / "a-client-tcp-samples.tsv").read_text())
+            self.assertEqual(fr.read_samples([d]),
+                             {("r1", "3"): {1: [(0.1, 0.2, 10)], 2: [(0.1, 0.3, 20)]}})
+
+    def test_attach_by_ids(self):
+        client = log_with("client", [{"run": "r1", "test": "3", "client": "1"}])
+        test = fr.pair_rows([client])[0]
+        with tempfile.TemporaryDirectory() as d:
+            self.write(d, "x-client-tcp-samples.tsv",
+                       "run\ttest\tclient\tstart\tend\tbytes\n"
+                       "r1\t3\t1\t0.5\t0.6\t7\nr1\t4\t1\t0.5\t0.6\t9\n"
+                       "r2\t3\t1\t0.5\t0.6\t9\n")
+            summary = {"_test": test}
+            fr.attach_samples([d], [summary])
+        self.assertEqual(summary["_samples"], {1: [(0.5, 0.6, 7)]})
+        self.assertEqual(summary["samples"], {"connections": 1, "intervals": 1})
+
+
 if __name__ == "__main__":
     unittest.main()
