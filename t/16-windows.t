@@ -91,6 +91,17 @@ is "$(cd "$T/tcp-out" && ls -A | grep -vcE '^Cliente[123]-Prueba-3(-2)?\.txt$')"
 client c25 -c 25 -y -f 64k.bin -o "$T/c25-out" -L "$T/c25-logs"
 is "$CLIENT_RC" 0 "25 connections: exit 0"
 check_received "$T/c25-out" 25 64k.bin
+# Samples on Windows (a hidden aside file renamed beside the log): each
+# connection's intervals tile its transfer (t/samples-check.py).
+if command -v python3 >/dev/null; then
+	samples=$(ls "$T"/c25-logs/*-samples.tsv 2>/dev/null | head -1)
+	out=$(python3 "$ROOT/t/samples-check.py" tsv "$(ls "$T"/c25-logs/*-log.tsv | head -1)" \
+	    "${samples:-none}" 65536 25 2>&1 | grep -v 'several intervals')
+	is "$(grep -vc '^PASS' <<<"$out")" 0 "25 connections: the samples TSV beside the log tiles each transfer"
+	[[ $out == *FAIL* || -z $samples ]] && sed 's/^/    /' <<<"$out" >&2
+else
+	skip 1 "no python3 for the samples check"
+fi
 
 # Exit codes: an unknown file (1), a misuse (2), --list.
 client unknown -c 2 -y -f nosuch.bin -o "$T/unknown-out" -L "$T/unknown-logs"
@@ -125,6 +136,7 @@ is "$?" 130 "Ctrl-C at the prompt: exits 130 (128 + SIGINT)"
 exec {HOLD}>&-
 file_like "$T/int.out" 'interrupted after 0 bytes' "Ctrl-C: each connection says it was interrupted"
 is "$(ls -A "$T/int-out" 2>/dev/null)" "" "Ctrl-C: no copy, no aside file left"
+is "$(ls -A "$T/int-logs" 2>/dev/null | grep -c '\.part$')" 0 "Ctrl-C: no samples aside file left in the logs folder"
 file_like "$(ls "$T"/int-logs/*-log*.tsv | head -1)" 'interrupted' "Ctrl-C: the client log says why"
 stop_server
 
