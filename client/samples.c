@@ -271,7 +271,7 @@ json_start(struct ft_json *j, const struct client *cl)
 	ft_json_kuint(j, "bytes", c ? c->offer.size : 0);
 	ft_json_kuint(j, "blksize", c && cl->o.udp ? c->offer.datagram : 0);
 	ft_json_kint(j, "reverse", 1);	/* the server sends */
-	ft_json_kdouble(j, "interval", seconds(cl->o.interval_ns), 3);
+	ft_json_kdouble(j, "interval", seconds(cl->o.interval_ns), 6);
 	ft_json_close(j);
 	json_start_ft(j, cl);
 	ft_json_close(j);

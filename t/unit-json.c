@@ -234,7 +234,16 @@ test_misuse(void)
 	ft_json_close(j);
 	ft_json_close(j);
 	ft_json_int(j, 2);
-	is_error(j, EINVAL, "after the first error nothing more is written");
+	ft_json_string(j, "more");
+	{
+		int rc, err;
+
+		finish(j, &rc, &err);
+		ok(rc == -1 && err == EINVAL, "a close too many: reported");
+		is_string("[1]", text, "after the first error nothing more is "
+		    "written (nor the final newline)");
+		free(text);
+	}
 }
 
 /* --json-stream: one document a line, the writer reused after each end. */
