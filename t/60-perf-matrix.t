@@ -7,7 +7,9 @@
 # run's conditions; results.csv parses (RFC 4180) with one row per
 # transfer and every field; every PNG is a PNG; report.html is there. As
 # root with tcpdump the run also captures, and each test's notes must give
-# the capture's figures (skipped otherwise). As root with ip, tc
+# the capture's figures, and with tshark its section the capture's
+# summary: conversations, retransmissions by kind, the GSO note, an I/O
+# graph (skipped otherwise). As root with ip, tc
 # and nft, a one-file --link lossy run must work and leave no namespace
 # behind (skipped otherwise). Misuse and "needs root" exit with their
 # codes. No figure is checked against a speed: only that it is there.
@@ -197,8 +199,23 @@ if ((${#CAPTURE[@]} > 0)); then
 	file_like "$MD" '^\| capture \| tcpdump -i [a-z0-9]+ -s 128, server ports only' "--capture: the conditions say how"
 	is "$(cat "$R"/data/*/first-packets.txt | grep -cE '^[0-9:.]+ IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: ')" 80 \
 	    "--capture: the first 10 packets of each test listed (data/TEST/first-packets.txt, named in its notes)"
+	if have tshark; then
+		is "$(grep -lx $'status\tok' "$R"/data/*/capture.tsv 2>/dev/null | wc -l)" 8 \
+		    "--capture: tshark summarised each test (data/TEST/capture.tsv says ok)"
+		is "$(grep -c '^Capture (tshark, ' "$MD")" 8 "--capture: each test's section has its capture summary"
+		is "$(grep -c '^On loopback frames are GSO super-frames, so frame counts are not wire packets' "$MD")" 8 \
+		    "--capture: ...saying that loopback frames are GSO super-frames"
+		is "$(grep -oE '^\| (tcp|udp) \| 127\.0\.0\.1:[0-9]+ \| 127\.0\.0\.1:[0-9]+ \| [0-9]+ \| [1-9][0-9]* \|' "$MD" |
+		    cut -d' ' -f2 | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" "tcp=12 udp=6 " \
+		    "--capture: a conversation row per connection (6 TCP transfers, 6 UDP with their 6 controls)"
+		is "$(grep -c '^TCP retransmissions by kind (tshark -z expert): retransmission [0-9]*, fast retransmission [0-9]*, spurious retransmission [0-9]*, previous segment not captured [0-9]*' "$MD")" 8 \
+		    "--capture: each test states its TCP retransmissions by kind"
+		is "$(find "$R/graphs" -name 'capture-*.png' | wc -l)" 8 "--capture: an I/O graph per test"
+	else
+		skip 6 "no tshark: no capture summaries (apt-get install tshark)"
+	fi
 else
-	skip 6 "--capture needs root and tcpdump"
+	skip 12 "--capture needs root and tcpdump"
 fi
 ok "no sanitizer report from the servers and clients of the run" \
     no_sanitizer_reports "$R"/data/server-*.err "$R"/data/*/client.out

@@ -324,6 +324,40 @@ file_like "$T/nopdf.out" '^ft-report: --pdf: no headless browser .* is installed
     "--pdf without a browser: says so"
 ok "--pdf without a browser: report.html is still written" test -s "$T/nopdf/report.html"
 
+# ---------------------------------------------------------------- captures
+
+# perf-matrix --capture's tshark summaries (t/fixtures/report/capture,
+# matched to the tie's tests by run id): a section per captured test.
+CR=$T/cap
+"$FR" -o "$CR" "$FIX/tie" "$FIX/capture" >"$T/cap.out" 2>&1
+is "$?" 0 "captures: ft-report exits 0"
+CS=$CR/summary.json
+is "$(js "$CS" "[len(t['capture']['conversations']) for t in s['tests']]")" "[2, 3]" \
+    "captures: each test has its capture's conversations (matched by run id)"
+is "$(js "$CS" "sorted(s['tests'][0]['capture']['retransmissions'].items())")" \
+    "[('duplicate_ack', 4), ('fast_retransmission', 2), ('lost_segment', 1), ('retransmission', 3), ('spurious_retransmission', 1)]" \
+    "captures: TCP retransmissions by kind, summed from capture-expert.tsv by name"
+file_like "$CR/report.md" '^\| tcp \| 10\.0\.0\.22:40102 \| 10\.0\.0\.1:5005 \| 700 \| 1052576 \| 6 \| 402 \| 0\.000100 \| 0\.081010 \| 706 \| 12\.993161 \| 1 \| 1 \| 1 \| 0 \|$' \
+    "captures: a conversation row with exact bytes each way and its retransmissions by kind"
+file_like "$CR/report.md" '^TCP retransmissions by kind \(tshark -z expert\): retransmission 3, fast retransmission 2, spurious retransmission 1, previous segment not captured 1; duplicate ACKs 4\.$' \
+    "captures: the test states its retransmissions by kind"
+is "$(grep -c '^On loopback frames are GSO super-frames, so frame counts are not wire packets' "$CR/report.md")" 1 \
+    "captures: only the loopback capture says its frames are GSO super-frames"
+if command -v gnuplot >/dev/null 2>&1; then
+	ok "captures: graphs/capture-1.png, the I/O graph per connection" is_png "$CR/graphs/capture-1.png"
+	file_like "$CR/report.md" '^!\[Test 2: throughput per connection from the capture \(MB/s to the client, 50 ms bins\)\]\(graphs/capture-2\.png\)$' \
+	    "captures: report.md shows each test's I/O graph with its bin"
+	is "$(grep -o '<svg' "$CR/report.html" | wc -l)" "$(find "$CR/graphs" -name '*.svg' | wc -l)" \
+	    "captures: every graph inline in the HTML, the I/O graphs too"
+	is "$(grep -c $'^10.0.0.22:40102\t' "$FIX/capture/tcp-same.bin-c2/capture-io.tsv"):$(awk 'NF == 0 { b++ } END { print b }' "$CR/graphs/capture-1.dat")" \
+	    "2:4" "captures: one series per connection in the graph's data"
+else
+	skip 4 "gnuplot is not installed: no I/O graph"
+fi
+"$FR" -o "$T/cap-es" --lang es "$FIX/tie" "$FIX/capture" >"$T/cap-es.out" 2>&1
+file_like "$T/cap-es/report.md" '^Retransmisiones TCP por tipo \(tshark -z expert\): retransmisión 3, ' \
+    "captures: --lang es"
+
 # ---------------------------------------------------------------- misuse
 
 "$FR" "${LAB[@]}" >"$T/m1.out" 2>&1

@@ -91,7 +91,7 @@ wait_server_logs 1
 stop_server
 TCP_CAP=$CAP TCP_PORT=$PORT
 
-F=(-T fields -E separator=/t -E occurrence=a -E aggregator=,)
+F=(-T fields -E separator=/t -E occurrence=a -E 'aggregator=,')
 decode "$TCP_CAP" "$T/tcp.tsv" -Y ft "${F[@]}" -e frame.number -e tcp.srcport -e ft.cmd \
     -e ft.file -e ft.size -e ft.sha256 -e ft.bytes -e ft.verdict -e ft.proto -e ft.workers \
     -e ft.member -e ft.group -e ft.file_data
@@ -153,6 +153,9 @@ UDP_CAP=$CAP
 decode "$UDP_CAP" "$T/ok.tsv" -Y 'ft.cmd == "OK"' "${F[@]}" -e ft.xfer -e ft.secret -e ft.datagram -e ft.mode -e ft.size
 is "$(cut -f3- "$T/ok.tsv" | sort -u)" "$DGRAM	reliable	$USIZE" \
     "UDP: the OK lines give datagram=$DGRAM, mode=reliable, the size (ft.datagram, ft.mode, ft.size)"
+decode "$UDP_CAP" "$T/done.tsv" -Y 'ft.cmd == "DONE"' "${F[@]}" -e ft.bytes -e ft.sha256
+is "$(sort "$T/done.tsv" | uniq -c | awk '{ print $1, $2, $3 }')" "2 $USIZE $USHA" \
+    "UDP: both DONE lines (over TCP) confirm the size and the hash"
 decode "$UDP_CAP" "$T/udp.tsv" -Y 'ft.udp && !ft.udp.malformed' "${F[@]}" -e frame.number \
     -e ft.udp.type -e ft.udp.xfer -e ft.udp.seq -e ft.udp.len -e ft.udp.offset \
     -e ft.udp.secret_ok -e ft.udp.datagrams -e ft.udp.file -e ft.udp.flags.resent
