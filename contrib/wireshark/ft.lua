@@ -422,8 +422,9 @@ VERB.QUIT = function(t, lr, toks, st, bad)
 	return "quit"
 end
 
--- one line at OFF (LEN bytes, its end excluded) of TVB
-local function dissect_line(tvb, pinfo, tree, st, off, len, seq_end)
+-- one line at OFF (LEN bytes, its end excluded) of TVB; PARTIAL: only
+-- its start was captured (snaplen), its last token dropped
+local function dissect_line(tvb, pinfo, tree, st, off, len, seq_end, partial)
 	local line = tvb:raw(off, len):gsub("\r$", "")
 	local lr = function(at, n) return tvb(off + at, n) end
 	local lt = tree:add(ft, tvb(off, math.max(len, 1)), "FT/1: " .. line)
@@ -445,6 +446,10 @@ local function dissect_line(tvb, pinfo, tree, st, off, len, seq_end)
 	local what = fn(lt, lr, toks, st, bad, pinfo, line, lt, seq_end)
 	lt:append_text(" (" .. what .. ")")
 	if len > LINE_MAX then bad[#bad + 1] = "longer than 1024 bytes" end
+	if partial then
+		lt:add_proto_expert_info(E.truncated)
+		return line .. " [cut by the snaplen]"
+	end
 	for _, why in ipairs(bad) do
 		lt:add_proto_expert_info(E.malformed, why)
 	end
@@ -486,8 +491,16 @@ function ft.dissector(tvb, pinfo, tree)
 			local nl = tvb:raw(off, captured - off):find("\n", 1, true)
 			if not nl then
 				if captured < reported then
-					tree:add(ft, tvb(off, captured - off), "FT/1: line not captured whole")
-					    :add_proto_expert_info(E.truncated)
+					-- the snaplen cut it: what was captured, up to
+					-- its last whole token
+					local keep = tvb:raw(off, captured - off):match("^(.* )[^ ]*$")
+					if keep and not keep:find("[^\32-\126]") then
+						verbs[#verbs + 1] = dissect_line(tvb, pinfo, tree, st, off,
+						    #keep - 1, nil, true)
+					else
+						tree:add(ft, tvb(off, captured - off), "FT/1: line not captured whole")
+						    :add_proto_expert_info(E.truncated)
+					end
 					break
 				end
 				if reported - off <= LINE_MAX + 1 then
