@@ -468,48 +468,60 @@ local function first_seq(tvb)
 	return s.value + l.value - tvb:reported_len()
 end
 
+-- The file's bytes at OFF (TCP mode, after DATA, from the server): an
+-- item; returns how many bytes of the segment they take.
+local function file_data(tvb, tree, st, seq, off, captured, reported)
+	local n = math.min(st.data_hi - (seq + off), reported - off)
+	local r = tvb(off, math.max(math.min(n, captured - off), 1))
+	local t = tree:add(ft, r, "FT/1: file data")
+	t:add(F.file_data, r, n)
+	t:add(F.file_offset, r, UInt64.fromhex(string.format("%x", seq + off - st.data_lo)))
+	return n
+end
+
+-- Bytes from OFF without a line end: a line cut by the snaplen (decoded
+-- up to its last whole token), one TCP will complete (true: ask for more),
+-- or too long a line.
+local function unended(tvb, pinfo, tree, st, off, captured, reported, verbs)
+	if captured < reported then
+		local keep = tvb:raw(off, captured - off):match("^(.* )[^ ]*$")
+		if keep and not keep:find("[^\32-\126]") then
+			verbs[#verbs + 1] = dissect_line(tvb, pinfo, tree, st, off, #keep - 1, nil, true)
+		else
+			tree:add(ft, tvb(off, captured - off), "FT/1: line not captured whole")
+			    :add_proto_expert_info(E.truncated)
+		end
+		return false
+	end
+	if reported - off <= LINE_MAX + 1 then
+		pinfo.desegment_offset = off
+		pinfo.desegment_len = DESEGMENT_ONE_MORE_SEGMENT
+		return true
+	end
+	tree:add(ft, tvb(off, captured - off), "FT/1: no line end in 1024 bytes")
+	    :add_proto_expert_info(E.malformed, "no line end within 1024 bytes")
+	return false
+end
+
+-- Each segment: lines, and in TCP mode the file's bytes after DATA.
 function ft.dissector(tvb, pinfo, tree)
 	local st = stream_state(pinfo)
 	local captured, reported = tvb:len(), tvb:reported_len()
 	local seq = first_seq(tvb)
-	local from_server = st.server_port and pinfo.src_port == st.server_port
 	local off, verbs, data = 0, {}, 0
 	pinfo.cols.protocol = "FT/1"
 	while off < captured do
-		-- The file's bytes (TCP mode, after DATA, from the server).
+		local from_server = st.server_port and pinfo.src_port == st.server_port
 		if from_server and seq and st.data_lo and seq + off >= st.data_lo
 		    and seq + off < st.data_hi then
-			local n = math.min(st.data_hi - (seq + off), reported - off)
-			local shown = math.min(n, captured - off)
-			local t = tree:add(ft, tvb(off, math.max(shown, 1)), "FT/1: file data")
-			t:add(F.file_data, tvb(off, math.max(shown, 1)), n)
-			t:add(F.file_offset, tvb(off, math.max(shown, 1)),
-			    UInt64.fromhex(string.format("%x", seq + off - st.data_lo)))
-			data = data + n
-			off = off + n
+			local n = file_data(tvb, tree, st, seq, off, captured, reported)
+			data, off = data + n, off + n
 		else
 			local nl = tvb:raw(off, captured - off):find("\n", 1, true)
 			if not nl then
-				if captured < reported then
-					-- the snaplen cut it: what was captured, up to
-					-- its last whole token
-					local keep = tvb:raw(off, captured - off):match("^(.* )[^ ]*$")
-					if keep and not keep:find("[^\32-\126]") then
-						verbs[#verbs + 1] = dissect_line(tvb, pinfo, tree, st, off,
-						    #keep - 1, nil, true)
-					else
-						tree:add(ft, tvb(off, captured - off), "FT/1: line not captured whole")
-						    :add_proto_expert_info(E.truncated)
-					end
-					break
-				end
-				if reported - off <= LINE_MAX + 1 then
-					pinfo.desegment_offset = off
-					pinfo.desegment_len = DESEGMENT_ONE_MORE_SEGMENT
+				if unended(tvb, pinfo, tree, st, off, captured, reported, verbs) then
 					return
 				end
-				tree:add(ft, tvb(off, captured - off), "FT/1: no line end in 1024 bytes")
-				    :add_proto_expert_info(E.malformed, "no line end within 1024 bytes")
 				break
 			end
 			if tvb:raw(off, nl - 1):gsub("\r$", ""):find("[^\32-\126]") then
@@ -519,17 +531,15 @@ function ft.dissector(tvb, pinfo, tree)
 				    .. "(file data whose DATA line was not captured?)")
 				break
 			end
-			local seq_end = seq and seq + off + nl
-			verbs[#verbs + 1] = dissect_line(tvb, pinfo, tree, st, off, nl - 1, seq_end)
-			from_server = st.server_port and pinfo.src_port == st.server_port
+			verbs[#verbs + 1] = dissect_line(tvb, pinfo, tree, st, off, nl - 1,
+			    seq and seq + off + nl)
 			off = off + nl
 		end
 	end
-	local info = table.concat(verbs, ", ")
 	if data > 0 then
-		info = (info ~= "" and info .. ", " or "") .. "file data " .. data .. " bytes"
+		verbs[#verbs + 1] = "file data " .. data .. " bytes"
 	end
-	pinfo.cols.info = info
+	pinfo.cols.info = table.concat(verbs, ", ")
 	return captured
 end
 
