@@ -45,8 +45,9 @@ DGRAM=1200
 CAP_PID=
 
 # capture NAME FILTER: tcpdump on lo into $T/NAME.pcap, whole packets
-# (snaplen 65535: the tests' packets are small), each written as it
-# comes (--immediate-mode -U: dumpcap's ring hands packets over only every
+# (snaplen 65535: the tests' packets are small) into a 32 MiB buffer
+# (more than a test sends: the default 2 MiB overflowed once under load,
+# with GSO frames of 39 KB), each written as it comes (--immediate-mode -U: dumpcap's ring hands packets over only every
 # 250 ms, so the last ones could miss the stop), at most 30 s and 20000
 # packets; waits (bounded) until it listens.
 capture() {
@@ -54,7 +55,7 @@ capture() {
 	CAP=$T/$1.pcap
 	CAP_ERR=$T/$1.tcpdump.err
 	[ "$(id -u)" = 0 ] && zroot=(-Z root)	# write $T as root, not as user tcpdump
-	timeout -k 5 30 tcpdump -i lo -s 65535 --immediate-mode -U -n -c 20000 "${zroot[@]}" \
+	timeout -k 5 30 tcpdump -i lo -s 65535 -B 32768 --immediate-mode -U -n -c 20000 "${zroot[@]}" \
 	    -w "$CAP" "$2" 2>"$CAP_ERR" &
 	CAP_PID=$!
 	BG[tcpdump]=$CAP_PID
@@ -77,6 +78,7 @@ stop_capture() {
 	wait "$CAP_PID" 2>/dev/null
 	unset 'BG[tcpdump]'
 	ok "$(basename "$CAP"): captured ($(sed -n 's/ packets captured//p' "$CAP_ERR") packets)" test -s "$CAP"
+	is "$(sed -n 's/ packets\{0,1\} dropped by kernel//p' "$CAP_ERR")" 0 "$(basename "$CAP"): tcpdump dropped nothing"
 }
 
 # decode CAP OUT ARGS...: tshark with the dissector, fields tab-separated
