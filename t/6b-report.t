@@ -6,7 +6,8 @@
 # summary.json, failures not counted as verified throughput, the TCP vs UDP
 # direction from unrounded values, escaping of hostile reasons, no external
 # reference in the HTML, print CSS, --lang es, graphs with gnuplot (and a
-# note without it), --pdf with headless Chromium (and without one). Then the real ftserver and ftclient over TCP and UDP,
+# note without it), --pdf with headless Chromium (and without one), the
+# link's ceilings (--ceilings). Then the real ftserver and ftclient over TCP and UDP,
 # and ft-report on the server's and the client's log folders pairs every
 # row. Both passes of make test run it: the second pass gives the report
 # logs of the sanitizer build.
@@ -239,6 +240,30 @@ is "$?" 0 "aborted fixture: ft-report exits 0"
 file_like "$T/aborted/report.md" '^- Failed, not counted in any throughput: test 1 client 1 \(client: interrupted after 49587266 bytes; server: Broken pipe after 52534001 of 60000000 bytes\)' \
     "aborted: both sides' reasons, not counted"
 file_like "$T/aborted/report.md" '^No verified transfer: no throughput\.$' "aborted: no throughput from it"
+
+# ---------------------------------------------------------------- ceilings
+
+# The link's ceilings (perf-matrix --link: iperf3 in the same run), read
+# by column name from a file whose columns are in another order.
+CR=$T/ceil
+"$FR" -o "$CR" --ceilings "$FIX/tie-ceilings.tsv" "$FIX/tie" >"$T/ceil.out" 2>&1
+is "$?" 0 "--ceilings: exits 0"
+is "$(js "$CR/summary.json" "[t['ceiling']['percent'] == 100 * (2000000 / 0.081010 / 1e6) / 25.0 for t in s['tests'][:1]] + [s['tests'][1]['ceiling']['mb_per_s'], len(s['ceilings'])]")" \
+    "[True, 27.5, 2]" "--ceilings: each test against its protocol's ceiling, exactly"
+file_like "$CR/report.md" '^\| iperf3 \| tcp \| 200\.0 \| 25\.00 \| 12 \| – \| 3\.002 \| cubic \|$' \
+    "--ceilings: the ceilings table (Mbit/s, MB/s, retransmissions, congestion control)"
+file_like "$CR/report.md" '^\| 1 \| tcp \| same\.bin \| 2 \| 24\.69 \| 25\.00 \| 98\.8 \|$' \
+    "--ceilings: ft's aggregate next to the ceiling, as a percentage"
+file_like "$CR/report.md" '^Ceiling of the link \(iperf3 UDP, same run\): 27\.50 MB/s; this test.s aggregate is 89\.8 % of it\.$' \
+    "--ceilings: stated in the test's own section"
+file_like "$CR/graphs/aggregate.gp" "^plot .*, 25 with lines .* title 'iperf3 TCP ceiling', 27\\.5 with lines .* title 'iperf3 UDP ceiling'\$" \
+    "--ceilings: drawn as horizontal lines on the aggregate graph"
+file_like "$CR/graphs/spread.gp" "title 'iperf3 TCP ceiling'" "--ceilings: ... and on the per-connection graph"
+is "$(grep -c 'Ceiling of the link' "$TR/report.md")" 0 "without --ceilings: no ceiling section"
+printf 'tool\tprotocol\tbits_per_second\niperf3\ttcp\tfast\n' >"$T/bad-ceil.tsv"
+"$FR" -o "$T/badceil" --ceilings "$T/bad-ceil.tsv" "$FIX/tie" >"$T/badceil.out" 2>&1
+is "$?" 1 "--ceilings with a rate that is no number: exit 1"
+file_like "$T/badceil.out" "bits_per_second 'fast' is not a number" "... and it says why"
 
 # ---------------------------------------------------------------- es
 

@@ -282,5 +282,24 @@ class Samples(unittest.TestCase):
         self.assertEqual(summary["samples"], {"connections": 1, "intervals": 1})
 
 
+class Ceilings(unittest.TestCase):
+    def test_percent_of_own_protocol_and_lines(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "c.tsv"
+            path.write_text("tool\tprotocol\tbits_per_second\n"
+                            "iperf3\ttcp\t800000000\niperf3\tudp\t400000000\n")
+            tests = [{"proto": "tcp", "aggregate_mb_per_s": 90.0},
+                     {"proto": "udp", "aggregate_mb_per_s": None}]
+            rows = fr.attach_ceilings(str(path), tests)
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(tests[0]["ceiling"]["mb_per_s"], 100.0)
+        self.assertEqual(tests[0]["ceiling"]["percent"], 90.0)
+        self.assertIsNone(tests[1]["ceiling"]["percent"], "no aggregate: no percentage")
+        graphs = {"aggregate": ("t", ["set x", "plot 'a.dat' using 1:2"])}
+        fr.add_ceiling_lines(graphs, tests, fr.Texts("en"))
+        self.assertTrue(graphs["aggregate"][1][-1].startswith("plot 'a.dat' using 1:2, 100 with lines"))
+        self.assertIn("title 'iperf3 UDP ceiling'", graphs["aggregate"][1][-1])
+
+
 if __name__ == "__main__":
     unittest.main()
