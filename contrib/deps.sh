@@ -11,12 +11,17 @@
 #                   receive path's reference), all optional in the bench
 #   deps.sh windows the mingw-w64 cross-compiler (make windows); wine, to
 #                   run the .exe (the test suite's t/16-windows.t)
+#   deps.sh delayline  libnetfilter-queue (make delayline: the delay line of
+#                   perf-matrix --link wan20 where the kernel has no netem)
 set -u
 need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 
-if [ "${1:-build}" = windows ]; then
+if [ "${1:-build}" = delayline ]; then
+	have_cmd cc || need="$need gcc"
+	have_pc libnetfilter_queue || need="$need libnetfilter-queue-dev"
+elif [ "${1:-build}" = windows ]; then
 	have_cmd x86_64-w64-mingw32-gcc || need="$need gcc-mingw-w64-x86-64"
 	# wine64 alone puts no `wine` on PATH: the wine package does.
 	have_cmd wine || need="$need wine wine64"
