@@ -8,7 +8,8 @@
 # report shows the ceiling, the conditions the offloads, qdiscs and
 # congestion control. wan20: through the router namespace, ping's RTT is
 # 18-40 ms (netem, or contrib/delayline/ftdelay where the kernel has no
-# netem) and an ft transfer over it verifies. Needs root, tbf, iperf3
+# netem) and an ft transfer over it verifies; ftdelay's misuse exit and
+# its clean ends (-T, SIGTERM) with counters. Needs root, tbf, iperf3
 # (skipped, saying which, otherwise). Only the tooling is under test, so
 # the sanitizer pass skips it (t/60 runs perf-matrix with the -asan
 # binaries).
@@ -139,6 +140,36 @@ else
 	fi
 	ns=$(cond_of "$W" link | sed -n 's/^wan20: namespaces \(ftpm-[0-9a-f]*\)-srv .*/\1/p')
 	is "$(ns_left "${ns:-none}")" 0 "wan20: its three namespaces are gone"
+fi
+
+# ---------------------------------------------------------------- ftdelay
+
+# Its command line and its ends: misuse is exit 2; -T and SIGTERM end it
+# cleanly (exit 0) with its counters printed. Bound to a queue in a
+# namespace of its own (nothing is queued there).
+FD=$ROOT/contrib/delayline/ftdelay
+if [ ! -x "$FD" ]; then
+	skip 4 "no contrib/delayline/ftdelay (make delayline; libnetfilter-queue-dev)"
+else
+	"$FD" -d -5 >"$T/fd-misuse.out" 2>&1
+	is "$?" 2 "ftdelay -d -5: exit status 2 (misuse)"
+	dns=ft6d-$$-fd
+	if ip netns add "$dns" 2>/dev/null; then
+		timeout -k 2 10 ip netns exec "$dns" "$FD" -T 1 >"$T/fd-T.out" 2>&1
+		is "$?" 0 "ftdelay -T 1: ends by itself, exit 0"
+		ip netns exec "$dns" "$FD" >"$T/fd-term.out" 2>&1 &
+		fpid=$!
+		wait_for 5 grep -q ': ready$' "$T/fd-term.out"
+		kill -TERM "$fpid" 2>/dev/null
+		wait_for 5 gone "$fpid"
+		wait "$fpid"
+		is "$?" 0 "ftdelay: SIGTERM ends it, exit 0"
+		file_like "$T/fd-term.out" '^ftdelay: queued 0, released 0, refused \(queue full, dropped\) 0, peak 0, ENOBUFS 0' \
+		    "ftdelay: prints its counters as it ends"
+		ip netns del "$dns"
+	else
+		skip 3 "cannot create a network namespace for ftdelay"
+	fi
 fi
 
 done_testing

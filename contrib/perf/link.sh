@@ -164,6 +164,9 @@ link_router() {
 	else
 		[[ ${FT_LINK_DELAY:-auto} != netem ]] ||
 		    die "--link: FT_LINK_DELAY=netem, but netem does not work here"
+		# whatever half of netem got set up goes
+		nsx "$LNS_R" tc qdisc del dev "$LRDEV_S" root 2>/dev/null
+		nsx "$LNS_R" tc qdisc del dev "$LRDEV_C" root 2>/dev/null
 		link_tbf "$LNS_R" "$LRDEV_S"
 		link_tbf "$LNS_R" "$LRDEV_C"
 		link_ftdelay
