@@ -300,6 +300,14 @@ class Ceilings(unittest.TestCase):
         self.assertTrue(graphs["aggregate"][1][-1].startswith("plot 'a.dat' using 1:2, 100 with lines"))
         self.assertIn("title 'iperf3 UDP ceiling'", graphs["aggregate"][1][-1])
 
+    def test_above_the_ceiling_is_explained(self):
+        t = {"ceiling": {"tool": "iperf3", "protocol": "udp", "mb_per_s": 50.0, "percent": 240.0}}
+        text = fr.test_ceiling_blocks(t, fr.Texts("en"))[0][1]
+        self.assertIn("240.0 % of it", text)
+        self.assertIn("that ceiling is iperf3's own limit", text)
+        t["ceiling"]["percent"] = 99.0
+        self.assertNotIn("own limit", fr.test_ceiling_blocks(t, fr.Texts("en"))[0][1])
+
 
 if __name__ == "__main__":
     unittest.main()

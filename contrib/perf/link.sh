@@ -347,6 +347,11 @@ link_conditions() {
 	else
 		cond loss "none added"
 	fi
+	# What full-size packets can carry at the nominal rate (tbf meters the
+	# Ethernet frame: 14 + 20 + 20 or 8 bytes of headers, 1500-byte MTU).
+	cond "nominal payload rate" "$(awk -v r="$LINK_BITS" -v m="${LINK_MTU:-1500}" 'BEGIN {
+	    printf "%.1f MB/s of TCP payload (%d-byte segments, timestamps on), %.1f MB/s of UDP payload, at %.0f Mbit/s",
+		r / 8e6 * (m - 52) / (m + 14), m - 52, r / 8e6 * (m - 28) / (m + 14), r / 1e6 }')"
 	cond qdiscs "$(link_qdiscs)"
 	cond offloads "$LDEV_S (server): $(link_offloads "$LNS_S" "$LDEV_S"); $LDEV_C (clients): $(link_offloads "$LNS_C" "$LDEV_C")"
 	for ns in "$LNS_S" "$LNS_C"; do
