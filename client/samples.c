@@ -132,13 +132,9 @@ samples_open(struct client *cl, const char **what)
 	s->last = calloc(cl->o.clients, sizeof(*s->last));
 	if (s->conns == NULL || s->batch == NULL || s->last == NULL)
 		return -1;
-	/* As the log: a folder we cannot write is said, the test goes on. */
-	if (cl->o.interval_ns > 0 && open_tsv(cl, s) < 0) {
-		warn("no samples file in %s", cl->o.logs_dir);
-		ft_dir_close(s->dirfd);
-		s->dirfd = -1;
-		s->failed = true;
-	}
+	/* --json's file first: its failure ends the run (exit 1) before the
+	 * TSV exists, which on Windows is a named aside file that no exit()
+	 * would remove. */
 	*what = cl->o.json_path;
 	if (cl->o.json_path != NULL) {
 		s->json = strcmp(cl->o.json_path, "-") == 0 ? stdout :
@@ -148,6 +144,13 @@ samples_open(struct client *cl, const char **what)
 		ft_json_init(&s->doc, s->json);
 	}
 	ft_json_init(&s->line, stdout);
+	/* As the log: a folder we cannot write is said, the test goes on. */
+	if (cl->o.interval_ns > 0 && open_tsv(cl, s) < 0) {
+		warn("no samples file in %s", cl->o.logs_dir);
+		ft_dir_close(s->dirfd);
+		s->dirfd = -1;
+		s->failed = true;
+	}
 	return 0;
 }
 

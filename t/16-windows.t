@@ -111,6 +111,11 @@ client misuse -c 0 -y
 is "$CLIENT_RC" 2 "-c 0: exits 2 (misuse)"
 client list --list
 is "$CLIENT_RC" 0 "--list: exits 0"
+# A --json FILE that cannot be created ends the run before it connects:
+# the samples file, created aside under a hidden name on Windows, goes too.
+client nojson -c 1 -y -o "$T/nojson-out" -L "$T/nojson-logs" --json "$T/no-such-dir/x.json"
+is "$CLIENT_RC" 1 "--json FILE in a missing folder: exits 1"
+is "$(ls -A "$T/nojson-logs" 2>/dev/null | grep -c '\.part$')" 0 "...and leaves no samples aside file in the logs folder"
 file_like "$T/list.out" 'odd\.bin' "--list: names the catalogue's files"
 
 # Without --yes: the go is Enter on stdin, a pipe here.
