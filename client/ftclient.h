@@ -143,6 +143,11 @@ extern uint64_t (*store_nonce)(void);	/* the aside name's random part */
 /* main.c: the test's start as the log dates it (the server's release,
  * or our go when the server's clock is off ours); *skew_s: how far off. */
 struct timespec run_test_start(const struct client *cl, long long *skew_s);
+/* The same from C's own DATA line alone: the main thread's samples read
+ * no other connection's, which its thread may be writing (all members
+ * of a test get the same start). */
+struct timespec run_conn_start(const struct client *cl, const struct conn *c,
+    long long *skew_s);
 /* Whether stdout carries JSON only (--json-stream, --json -). */
 bool run_stdout_is_json(const struct client_opts *o);
 

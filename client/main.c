@@ -394,23 +394,29 @@ first_offer(const struct client *cl)
  * among other days' tests. *skew_s: how far off it was, 0 if taken. */
 #define CLOCK_SKEW_MAX_S 300
 struct timespec
+run_conn_start(const struct client *cl, const struct conn *c,
+    long long *skew_s)
+{
+	struct timespec s = c->server_start;
+	long long off = (long long)s.tv_sec - (long long)cl->start_wall.tv_sec;
+
+	*skew_s = 0;
+	if (s.tv_sec == 0 || (off >= -CLOCK_SKEW_MAX_S &&
+	    off <= CLOCK_SKEW_MAX_S))
+		return s.tv_sec == 0 ? cl->start_wall : s;
+	*skew_s = off;
+	return cl->start_wall;
+}
+
+struct timespec
 run_test_start(const struct client *cl, long long *skew_s)
 {
 	unsigned i;
 
 	*skew_s = 0;
-	for (i = 0; i < cl->o.clients; i++) {
-		struct timespec s = cl->conns[i].server_start;
-		long long off = (long long)s.tv_sec -
-		    (long long)cl->start_wall.tv_sec;
-
-		if (s.tv_sec == 0)
-			continue;
-		if (off >= -CLOCK_SKEW_MAX_S && off <= CLOCK_SKEW_MAX_S)
-			return s;
-		*skew_s = off;
-		break;
-	}
+	for (i = 0; i < cl->o.clients; i++)
+		if (cl->conns[i].server_start.tv_sec != 0)
+			return run_conn_start(cl, &cl->conns[i], skew_s);
 	return cl->start_wall;
 }
 

@@ -396,12 +396,16 @@ add_row(struct samples *s, struct tracked *t, const struct row *r)
 
 /* The test's start on our monotonic clock: the server's release (as the
  * log dates it), which can be no earlier than our go and no later than
- * the DATA line announcing it; clocks that disagree are clamped there. */
+ * the DATA line announcing it; clocks that disagree are clamped there.
+ * From C's DATA line only: C has bytes, so its thread wrote server_start
+ * before the bytes we loaded with acquire; another connection's thread
+ * may be writing its own right now (a data race, a torn timespec). */
 static int64_t
 test_zero(const struct client *cl, const struct conn *c)
 {
 	long long skew;
-	struct timespec start = run_test_start(cl, &skew), wall = ft_wall_now();
+	struct timespec start = run_conn_start(cl, c, &skew);
+	struct timespec wall = ft_wall_now();
 	int64_t now = ft_mono_ns(), zero;
 
 	zero = now - (((int64_t)wall.tv_sec - start.tv_sec) * NS +
