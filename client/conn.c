@@ -685,6 +685,7 @@ out:
 	/* First byte to the end; a failure counts until now. */
 	if (c->first_ns != 0)
 		c->x.ns = (c->end_ns ? c->end_ns : ft_mono_ns()) - c->first_ns;
+	atomic_store_explicit(&c->ended, true, memory_order_release);
 	drop_copy(c);		/* failed, or cancelled before the start */
 	drop_socket(c, &c->fd);
 	udp_close(c);

@@ -59,6 +59,9 @@ struct conn {
 	int64_t first_ns, end_ns;	/* first byte, DONE sent */
 	int64_t last_rx_ns;		/* UDP: the last new datagram's arrival */
 	int64_t data_ns;		/* when the DATA line came */
+	/* x's bytes and ns are final (stored with release by its thread):
+	 * samples.c closes the connection's rows at the next tick */
+	_Atomic bool ended;
 	struct timespec server_start;	/* the test's release, from DATA */
 	struct ft_offer offer;
 	struct ft_xfer x;		/* the outcome, as logged */

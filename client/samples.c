@@ -23,7 +23,9 @@
  *   interval that ends with the next datagram);
  * - each connection's newest row is held back until the next one (or
  *   the end) is known, so that a last remainder of no duration can join
- *   it: JSON consumers see an interval one tick late.
+ *   it: JSON consumers see an interval one tick late. A connection's
+ *   end is known once its thread has published it (conn.ended): its
+ *   last rows go out at the next ticks, not with the test's end.
  * The log file's name is only known at the end (the server's start
  * dates it; a second log of the same second gets -2): the TSV is written
  * aside in the logs folder (an anonymous file where the system has them,
@@ -417,6 +419,28 @@ test_zero(const struct client *cl, const struct conn *c)
 	return zero;
 }
 
+static bool close_conn(struct client *cl, struct conn *c, struct tracked *t,
+    struct row *last);
+
+/* A connection whose thread has published its final figures: its last
+ * rows go out at this tick and the next, not at the test's end (where
+ * one interval would group them with rows of seconds later). A closed
+ * connection's final row, held, goes out at the next tick. */
+static void
+close_early(struct client *cl, struct conn *c, struct tracked *t)
+{
+	struct samples *s = cl->samples;
+	struct row last;
+
+	if (!t->closed && close_conn(cl, c, t, &last)) {
+		add_row(s, t, &last);
+		return;
+	}
+	if (t->holding)		/* final: a remainder of no time joined it */
+		s->batch[s->nbatch++] = t->held;
+	t->holding = false;
+}
+
 /* One connection's sample: see the head comment for why the order of
  * the reads is what it is. */
 static void
@@ -427,7 +451,11 @@ sample(struct client *cl, struct conn *c, struct tracked *t)
 	int64_t now = ft_mono_ns(), first, end;
 	struct row r;
 
-	if (t->closed || atomic_load(&c->state) != C_RECEIVING || bytes == 0)
+	if (t->closed || atomic_load_explicit(&c->ended, memory_order_acquire)) {
+		close_early(cl, c, t);
+		return;
+	}
+	if (atomic_load(&c->state) != C_RECEIVING || bytes == 0)
 		return;
 	if (s->zero == 0)
 		s->zero = test_zero(cl, c);
@@ -514,7 +542,8 @@ close_all(struct client *cl)
 	unsigned i, nlast = 0;
 
 	for (i = 0; i < cl->o.clients; i++)
-		if (close_conn(cl, &cl->conns[i], &s->conns[i], &s->last[nlast]))
+		if (!s->conns[i].closed && close_conn(cl, &cl->conns[i],
+		    &s->conns[i], &s->last[nlast]))
 			nlast++;
 	for (i = 0; i < cl->o.clients; i++)
 		if (s->conns[i].holding)

@@ -75,6 +75,29 @@ start_server -u -m reliable -p 4
 one udp -u
 stop_server
 
+# Connections that end far apart (a fake server: 0.2 s and 2.4 s): each
+# connection's last rows go out a tick or two after its end, so no
+# interval event groups rows seconds apart (they waited for the test's
+# end, and one event summed a row near 0.2 s with one near 2.4 s).
+fake staggered
+fc stag -c 2 -f s.bin -i 0.05 -o "$T/stag-out" -L "$T/stag-logs" --json-stream
+is "$CLIENT_RC" 0 "ends 2.2 s apart: ftclient exits 0"
+log=$(ls "$T/stag-logs"/*-log.tsv 2>/dev/null | head -1)
+checks "$(python3 "$CHECK" stream "$log" "$T/stag.stdout" 49152 2 2>&1 |
+    grep -e 'every line' -e 'tile' -e "interval's sum")"
+is "$(python3 - "$T/stag.stdout" <<'EOF'
+import json, sys
+worst = 0.0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["event"] == "interval":
+        ends = [x["end"] for x in e["data"]["streams"]]
+        worst = max(worst, max(ends) - min(ends))
+print("under 1 s" if worst < 1.0 else "%.3f s" % worst)
+EOF
+)" "under 1 s" "ends 2.2 s apart: no interval event spans rows 1 s apart"
+unfake
+
 # refused ARGS...: exit status 2 before connecting anywhere, saying why.
 refused() {
 	local out rc

@@ -16,6 +16,9 @@
 #                file (w.bin, 2 bytes) in the same test
 #   dup-member   as good, every connection offered member 1 of group 2
 #   skewed-start as good, DATA's start 30 days ahead of this clock
+#   staggered   48 KiB to each of 2 members, the first connection's in 4
+#               chunks, the second's in 48, 50 ms apart (ends 0.2 s and
+#               2.4 s after the start), BYE ok
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -59,6 +62,20 @@ while (my $c = $srv->accept) {
 		my $ready = <$c> // exit 0;
 		print $c "DATA ", length($body), "\n", substr($body, 0, 1 << 19);
 		sleep 20;
+	} elsif ($mode eq 'staggered') {
+		my $body = "s" x 49152;
+		my $chunks = $nth == 1 ? 4 : 48;
+		my $each = length($body) / $chunks;
+		print $c "OK member=$nth group=2 file=s.bin size=", length($body),
+		    " sha256=", sha256_hex($body), "\n";
+		my $ready = <$c> // exit 0;
+		print $c "DATA ", length($body), "\n";
+		for my $i (0 .. $chunks - 1) {
+			print $c substr($body, $i * $each, $each);
+			select(undef, undef, undef, 0.05);
+		}
+		my $done = <$c> // exit 0;
+		print $c "BYE ok\n";
 	} elsif ($mode eq 'mixed' && $nth == 2) {
 		my $sha = sha256_hex("ww");
 		print $c "OK member=2 group=2 file=w.bin size=2 sha256=$sha\n";
