@@ -22,8 +22,11 @@ ok() {
 }
 mkdir -p "$T"
 trap 'rm -rf "$T"' EXIT
-cp -r GNUmakefile common server client contrib t "$T/" 2>/dev/null
-rm -rf "$T/t/tmp"
+# The sources only: not t/tmp (other tests' leftovers, gigabytes on a
+# developer's tree) nor the objects (make clean would remove them).
+tar -c --exclude=t/tmp --exclude='*.o' --exclude='*.d' --exclude='*.t' \
+    GNUmakefile common server client contrib t | tar -x -C "$T" ||
+    { echo "Bail out! cannot copy the tree into $T"; exit 1; }
 (cd "$T" && make clean >/dev/null 2>&1)
 
 out=$(cd "$T" && make -j2 CFLAGS=-O0 server/ftserver client/ftclient 2>&1)
