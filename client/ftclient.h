@@ -143,7 +143,7 @@ void store_close(struct store *st);
 extern bool store_named_aside;	/* unit tests: the path without O_TMPFILE */
 extern uint64_t (*store_nonce)(void);	/* the aside name's random part */
 
-/* main.c: the test's start as the log dates it (the server's release,
+/* run.c: the test's start as the log dates it (the server's release,
  * or our go when the server's clock is off ours); *skew_s: how far off. */
 struct timespec run_test_start(const struct client *cl, long long *skew_s);
 /* The same from C's own DATA line alone: the main thread's samples read
