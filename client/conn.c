@@ -509,7 +509,7 @@ confirm(struct conn *c, struct ft_sha256 *h)
 	 * so the server, which stops its clock on receiving it, can never
 	 * measure less than we do. */
 	if (!c->cl->o.udp)
-		c->end_ns = ft_mono_ns();
+		__atomic_store_n(&c->end_ns, ft_mono_ns(), __ATOMIC_RELAXED);
 	if (ft_send_line(c->fd, send_deadline(c), "DONE %llu %s\n",
 	    (unsigned long long)c->x.bytes, hex) < 0) {
 		conn_fail(c, "confirming: %s", ft_strerror(errno));

@@ -56,7 +56,8 @@ struct conn {
 	_Atomic int state;		/* enum conn_state */
 	_Atomic uint64_t bytes;		/* received so far */
 	_Atomic unsigned ahead;		/* C_QUEUED: runs before ours */
-	int64_t first_ns, end_ns;	/* first byte, DONE sent */
+	int64_t first_ns, end_ns;	/* first byte, DONE sent (__atomic: the live
+				 * table reads them as they are written) */
 	int64_t last_rx_ns;		/* UDP: the last new datagram's arrival */
 	int64_t data_ns;		/* when the DATA line came */
 	/* x's bytes and ns are final (stored with release by its thread):

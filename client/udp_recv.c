@@ -434,7 +434,8 @@ final_counts(struct udp_receiver *r)
 	x->dgrams_dup = r->m.dups;
 	x->dgrams_bad = r->m.bad;
 	__atomic_store_n(&r->c->first_ns, r->m.first_rx_ns, __ATOMIC_RELAXED);
-	r->c->end_ns = r->m.last_rx_ns;	/* last datagram, not the wait */
+	/* last datagram, not the wait; the live table reads it */
+	__atomic_store_n(&r->c->end_ns, r->m.last_rx_ns, __ATOMIC_RELAXED);
 }
 
 static int

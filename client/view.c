@@ -40,16 +40,27 @@ view_init(struct client *cl)
 static double
 elapsed_s(const struct conn *c, int64_t now)
 {
-	if (c->first_ns == 0)
+	/* Written by the connection's thread as it goes: read atomically. */
+	int64_t first = __atomic_load_n(&c->first_ns, __ATOMIC_RELAXED);
+	int64_t end = __atomic_load_n(&c->end_ns, __ATOMIC_RELAXED);
+
+	if (first == 0)
 		return 0;
-	return (double)((c->end_ns ? c->end_ns : now) - c->first_ns) / 1e9;
+	return (double)((end ? end : now) - first) / 1e9;
 }
 
 static void
 draw_row(const struct conn *c, int64_t now)
 {
-	uint64_t bytes = atomic_load(&c->bytes), size = c->offer.size;
+	uint64_t bytes = atomic_load(&c->bytes);
 	int st = atomic_load(&c->state);
+	/* Read only once final, else they would race with their writing:
+	 * the offer from C_WAITING on (or a failure), the port too over TCP;
+	 * over UDP the data socket's port once READY has gone (C_RECEIVING). */
+	bool settled = st >= C_WAITING;
+	uint64_t size = settled ? c->offer.size : 0;
+	unsigned port = settled && (!c->cl->o.udp || st >= C_RECEIVING) ?
+	    c->x.client_port : 0;
 	double secs = elapsed_s(c, now);
 	char note[64] = "";
 
@@ -57,7 +68,7 @@ draw_row(const struct conn *c, int64_t now)
 		snprintf(note, sizeof(note), "queued: %u ahead",
 		    atomic_load(&c->ahead));
 	printf("\033[2K%4u  %-10s %6u  %12llu  %5.1f%%  %9.1f  %s\n", c->no,
-	    conn_state_name(st), c->x.client_port, (unsigned long long)bytes,
+	    conn_state_name(st), port, (unsigned long long)bytes,
 	    size ? 100.0 * (double)bytes / (double)size : 0.0,
 	    secs > 0 ? (double)bytes / secs / 1e6 : 0.0,
 	    st == C_FAILED ? c->x.reason : note);
