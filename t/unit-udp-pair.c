@@ -43,6 +43,7 @@ struct scenario {
 	int64_t max_ns;			/* virtual time allowed */
 	double slack;	/* transmissions <= TOTAL * (1 + loss * slack) + 32 */
 	uint32_t window, every;	/* the sender's window, the report rhythm */
+	int64_t delay;		/* one way (unset: DELAY) */
 };
 
 /* Bounds: with 300 other seeds, every row but the black hole (which must
@@ -66,6 +67,18 @@ static const struct scenario scenarios[] = {
 	    .max_ns = SEC, .slack = 1.5, .every = FT_UDP_STATUS_EVERY_MAX,
 	    .window = FT_UDP_WINDOW_MAX_BYTES / (DSIZE + FT_DG_HEADER) },
 	{ "raw, 5% loss", .raw = true, .loss = .05, .max_ns = 3 * SEC },
+	/* A WAN: 20 ms round trip. The file takes 0.25 s at the link's
+	 * rate; the bound allows that and a dozen round trips of slow start
+	 * and end. The window once collapsed to 8 here (7.5 s, 0.4 MB/s):
+	 * the sender took the idle-timer reports and the FIN probes'
+	 * answers, which repeat an old max_tx, for round trips 10-20 ms
+	 * longer than the path's, so for a queue. */
+	{ "WAN, 20 ms round trip", .delay = 10 * MS, .max_ns = SEC / 2,
+	    .slack = 1 },
+	{ "WAN, 20 ms round trip, 2% loss", .delay = 10 * MS, .loss = .02,
+	    .max_ns = SEC * 3 / 4, .slack = 1.5 },
+	{ "raw, WAN, 20 ms round trip", .raw = true, .delay = 10 * MS,
+	    .max_ns = SEC / 2 },
 	{ "a black hole", .blackhole = true, .max_ns = 11 * SEC },
 };
 
@@ -139,7 +152,8 @@ net_send(struct sim *s, bool to_rx, const uint8_t *buf, size_t n, bool drop)
 	if (drop || s->sc->blackhole || chance(s, s->sc->loss))
 		return;
 	for (i = 0; i < copies; i++) {
-		struct pkt p = { .at = *free_at + DELAY + i * 100 * US,
+		struct pkt p = { .at = *free_at + (s->sc->delay ? s->sc->delay :
+		    DELAY) + i * 100 * US,
 		    .to_rx = to_rx, .n = n,
 		    .buf = malloc(n) };
 		if (p.buf == NULL)
@@ -437,7 +451,7 @@ check_reliable(const struct sim *s, const struct scenario *sc)
 	if (sc->slack > 0)
 		ok(t->tx <= most, "...close to the loss: at most %.0f", most);
 	ok(s->now - T0 <= sc->max_ns, "...in %.3f s of virtual time (at most "
-	    "%.0f)", (double)(s->now - T0) / SEC, (double)sc->max_ns / SEC);
+	    "%.2f)", (double)(s->now - T0) / SEC, (double)sc->max_ns / SEC);
 	ok(s->rx.bad == 0 && s->reports[2] == 0, "...nothing "
 	    "judged bad: datagrams %llu, reports %u",
 	    (unsigned long long)s->rx.bad, s->reports[2]);
@@ -450,10 +464,11 @@ check_raw(const struct sim *s, const struct scenario *sc)
 	is_uint(TOTAL, s->tx.tx, "...each datagram sent once, no repairs");
 	is_uint(TOTAL - s->ngot, ft_udp_rx_lost(&s->rx), "...lost: the "
 	    "datagrams that never arrived");
-	ok(ft_udp_rx_lost(&s->rx) > 0, "...some did not (%llu)",
-	    (unsigned long long)ft_udp_rx_lost(&s->rx));
-	ok(s->now - T0 <= sc->max_ns, "...in %.3f s of virtual time",
-	    (double)(s->now - T0) / SEC);
+	if (sc->loss > 0)
+		ok(ft_udp_rx_lost(&s->rx) > 0, "...some did not (%llu)",
+		    (unsigned long long)ft_udp_rx_lost(&s->rx));
+	ok(s->now - T0 <= sc->max_ns, "...in %.3f s of virtual time (at most "
+	    "%.2f)", (double)(s->now - T0) / SEC, (double)sc->max_ns / SEC);
 }
 
 static void
