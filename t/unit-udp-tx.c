@@ -108,6 +108,46 @@ check_clean_transfer(void)
 	ok(t.window > FT_UDP_INITIAL_WINDOW, "...the window grew (%u)", t.window);
 }
 
+/* Round-trip samples: only a report that new arrivals prompted is one.
+ * The idle timer's and a FIN probe's answers repeat the last max_tx long
+ * after it arrived; taken as samples (main once did) they read as a
+ * queue and shrank the window to its floor on a 20 ms path. A round trip
+ * that really grows still shrinks it. */
+static void
+check_rtt_samples(void)
+{
+	struct ft_dg_status st;
+	uint32_t w;
+
+	start(1000, 8 << 20, true);
+	ft_udp_tx_hello(&t, SECRET, now);
+	if (pick(32) != 32)
+		bail("setup: the first 32 not sent");
+	now += 20 * MS;
+	st = report(32, 31, 32, 0, NULL);
+	is_int(0, ft_udp_tx_report(&t, &st, now), "rtt: a report 20 ms after "
+	    "the window left");
+	w = t.window;
+	ok(t.min_rtt_ns == 20 * MS, "...a 20 ms round trip (%lld ns)",
+	    (long long)t.min_rtt_ns);
+	now += 10 * MS;
+	is_int(0, ft_udp_tx_report(&t, &st, now), "...the same report 10 ms "
+	    "later (the idle timer's) is taken");
+	now += 20 * MS;
+	is_int(0, ft_udp_tx_report(&t, &st, now), "...and 20 ms later (a FIN "
+	    "probe's answer)");
+	is_uint(w, t.window, "...neither is a round trip: the window stays %u",
+	    w);
+	if (pick(64) == 0)
+		bail("setup: nothing more sent");
+	now += 30 * MS;
+	st = report(t.next_seq, t.tx - 1, t.tx, 0, NULL);
+	is_int(0, ft_udp_tx_report(&t, &st, now), "...then new arrivals after "
+	    "30 ms: taken");
+	ok(t.window < w, "...a queue: the window shrinks (%u -> %u)", w,
+	    t.window);
+}
+
 /* Datagrams 10..19 lost: reported, repaired once, completed. */
 static void
 check_repairs(void)
@@ -345,6 +385,7 @@ main(void)
 {
 	check_hello();
 	check_clean_transfer();
+	check_rtt_samples();
 	check_repairs();
 	check_impossible_reports();
 	check_forged();
