@@ -101,7 +101,7 @@ file_like "$L/report.md" '^## Ceiling of the link$' "report: a section for the l
 file_like "$L/report.md" '^\| 1 \| tcp \| 50MB\.bin \| 1 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$' \
     "report: ft's aggregate next to the ceiling, as a percentage"
 file_like "$L/graphs/aggregate.gp" "title 'iperf3 TCP ceiling'" "report: the ceiling drawn on the throughput graph"
-like "$(cond_of "$L" offloads)" '^[^ ]+ \(server\): tso off, gso on, gro [a-z]+; [^ ]+ \(clients\): tso off, gso on' \
+like "$(cond_of "$L" offloads)" '^[^ ]+ \(server\): tso off, udp segmentation off, gso on, gro [a-z]+; [^ ]+ \(clients\): tso off, udp segmentation off, gso on' \
     "conditions: the offloads (TSO off, GSO on at both ends)"
 like "$(cond_of "$L" qdiscs)" 'qdisc tbf .* rate 1Gbit' "conditions: the qdiscs (tc qdisc show)"
 like "$(cond_of "$L" 'TCP congestion control (in the namespaces)')" '-srv [a-z0-9]+; .*-cli [a-z0-9]+$' \

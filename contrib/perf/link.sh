@@ -3,9 +3,10 @@
 # it; uses its die, cond, nsx, have, stop_pid, alive, $tmp, $ROOT and
 # NAMESPACES). Issue 11, "Faithful links, calibrated".
 #
-# Model (measured: README, "Emulated links"): each host's veth end has TSO
-# off and GSO on, so TCP hands the qdisc 64 KiB GSO packets that are cut
-# into wire-size packets *after* it: tbf meters every byte, the peer sees
+# Model (measured: README, "Emulated links"): each veth end has TSO (and
+# UDP segmentation offload) off and GSO on, so TCP (and UDP_SEGMENT) hand
+# the qdisc 64 KiB GSO packets that are cut into wire-size packets *after*
+# it: tbf meters every byte, the peer sees
 # MTU-size packets, and the host does not pay per-packet costs above the
 # qdisc. (gso_max_segs 1, the model before, made every wire packet its own
 # trip through TCP and tbf: iperf3 got ~200 Mbit/s of 1 Gbit/s.)
@@ -85,8 +86,12 @@ link_veth() {
 	for ns in "$1:$2" "$4:$5"; do
 		dev=${ns#*:} ns=${ns%%:*}
 		ip -n "$ns" link set "$dev" up || die "--link: cannot bring $dev up in $ns"
-		nsx "$ns" ethtool -K "$dev" tso off gso on >/dev/null 2>"$tmp/ethtool.err" ||
-		    die "--link: ethtool -K $dev tso off gso on failed ($(cat "$tmp/ethtool.err"))"
+		# tx-udp-segmentation off: else veth passes UDP GSO sends
+		# (UDP_SEGMENT, up to 64 datagrams) whole, and a loss rule
+		# drops them as one, in bursts no wire makes.
+		nsx "$ns" ethtool -K "$dev" tso off gso on tx-udp-segmentation off \
+		    >/dev/null 2>"$tmp/ethtool.err" ||
+		    die "--link: ethtool -K $dev tso off gso on tx-udp-segmentation off failed ($(cat "$tmp/ethtool.err"))"
 	done
 }
 
@@ -315,13 +320,14 @@ link_qdiscs() {
 	printf '%s' "${out%; }"
 }
 
-# link_offloads NS DEV: tso/gso/gro as ethtool -k says.
+# link_offloads NS DEV: tso/udp segmentation/gso/gro as ethtool -k says.
 link_offloads() {
 	nsx "$1" ethtool -k "$2" 2>/dev/null | awk -F': ' '
 	    $1 == "tcp-segmentation-offload" { t = $2 }
+	    $1 ~ /tx-udp-segmentation$/ { u = $2 }
 	    $1 == "generic-segmentation-offload" { g = $2 }
 	    $1 == "generic-receive-offload" { r = $2 }
-	    END { printf "tso %s, gso %s, gro %s", t, g, r }'
+	    END { printf "tso %s, udp segmentation %s, gso %s, gro %s", t, u, g, r }'
 }
 
 link_conditions() {
