@@ -147,8 +147,8 @@ print(r.get(("tcp", "-"), 0), r.get(("udp", "reliable"), 0))' "$W/results.csv" 2
 	    awk -v u="$udp_rate" -v t="$tcp_rate" 'BEGIN { exit !(t > 0 && u >= t / 4) }'
 	if [ "$want" = ftdelay ]; then
 		like "$(grep -m 1 '^ftdelay: queued' "$W/data/ftdelay.out")" \
-		    '^ftdelay: queued ([1-9][0-9]*), released \1, refused \(queue full, dropped\) 0,' \
-		    "wan20: ftdelay released every packet it queued, refused none"
+		    '^ftdelay: queued ([1-9][0-9]*), released \1, refused \(queue full, dropped\) 0,.* verdict errors 0$' \
+		    "wan20: ftdelay released every packet it queued, refused none, no verdict failed"
 	else
 		pass "wan20: netem (no ftdelay counters)"
 	fi
@@ -163,10 +163,16 @@ fi
 # namespace of its own (nothing is queued there).
 FD=$ROOT/contrib/delayline/ftdelay
 if [ ! -x "$FD" ]; then
-	skip 4 "no contrib/delayline/ftdelay (make delayline; libnetfilter-queue-dev)"
+	skip 6 "no contrib/delayline/ftdelay (make delayline; libnetfilter-queue-dev)"
 else
-	"$FD" -d -5 >"$T/fd-misuse.out" 2>&1
+	timeout -k 1 5 "$FD" -d -5 >"$T/fd-misuse.out" 2>&1
 	is "$?" 2 "ftdelay -d -5: exit status 2 (misuse)"
+	# Counts are whole decimal numbers: strtod took 1.5 as 1, 0x10 as 16
+	# (bounded: a misuse taken as a command line would run on).
+	timeout -k 1 5 "$FD" -n 1.5 >"$T/fd-misuse2.out" 2>&1
+	is "$?" 2 "ftdelay -n 1.5: exit status 2 (a count is a whole number)"
+	timeout -k 1 5 "$FD" -q 0x10 >"$T/fd-misuse3.out" 2>&1
+	is "$?" 2 "ftdelay -q 0x10: exit status 2 (decimal digits only)"
 	dns=ft6d-$$-fd
 	if ip netns add "$dns" 2>/dev/null; then
 		timeout -k 2 10 ip netns exec "$dns" "$FD" -T 1 >"$T/fd-T.out" 2>&1

@@ -102,17 +102,32 @@ parse_number(const char *s, double lo, double hi, double *out)
 	return errno == 0 && end != s && *end == '\0' && *out >= lo && *out <= hi;
 }
 
+/* A whole number lo..hi in decimal digits only: no sign, fraction,
+ * exponent or hex, which strtod would take (1.5 would become 1). */
+static bool
+parse_count(const char *s, unsigned long lo, unsigned long hi,
+    unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out >= lo && *out <= hi;
+}
+
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	double v;
+	unsigned long v;
 	int c;
 
 	*o = (struct opts){ .queue = 0, .delay_ms = 10, .capacity = 8192 };
 	while ((c = getopt(argc, argv, "q:d:n:T:h")) != -1) {
 		switch (c) {
 		case 'q':
-			if (!parse_number(optarg, 0, 65535, &v))
+			if (!parse_count(optarg, 0, 65535, &v))
 				return fprintf(stderr, "ftdelay: -q: a queue 0..65535\n"), 2;
 			o->queue = (unsigned)v;
 			break;
@@ -121,12 +136,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 				return fprintf(stderr, "ftdelay: -d: 0..10000 ms\n"), 2;
 			break;
 		case 'n':
-			if (!parse_number(optarg, 1, 1 << 20, &v))
+			if (!parse_count(optarg, 1, 1ul << 20, &v))
 				return fprintf(stderr, "ftdelay: -n: 1..1048576 packets\n"), 2;
 			o->capacity = (size_t)v;
 			break;
 		case 'T':
-			if (!parse_number(optarg, 1, 86400, &v))
+			if (!parse_count(optarg, 1, 86400, &v))
 				return fprintf(stderr, "ftdelay: -T: 1..86400 s\n"), 2;
 			o->lifetime_s = (unsigned)v;
 			break;
@@ -209,9 +224,15 @@ read_packets(struct line *l)
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			return true;
-		if (n <= 0)
+		if (n == 0)
+			return fprintf(stderr, "ftdelay: the queue's netlink socket"
+			    " closed\n"), false;
+		if (n < 0)
 			return perror("ftdelay: recv"), false;
-		nfq_handle_packet(l->h, buf, (int)n);
+		/* Besides packets, the socket carries the kernel's answers to
+		 * our verdicts: an error there is a verdict that failed. */
+		if (nfq_handle_packet(l->h, buf, (int)n) < 0)
+			l->verdict_errors++;
 	}
 	return true;
 }
