@@ -152,6 +152,8 @@ struct timespec run_test_start(const struct client *cl, long long *skew_s);
  * of a test get the same start). */
 struct timespec run_conn_start(const struct client *cl, const struct conn *c,
     long long *skew_s);
+/* The first connection that has the server's offer; NULL: none yet. */
+const struct conn *run_first_offer(const struct client *cl);
 /* Whether stdout carries JSON only (--json-stream, --json -). */
 bool run_stdout_is_json(const struct client_opts *o);
 

@@ -369,21 +369,10 @@ offers_agree(struct client *cl)
 	return agree;
 }
 
-static const struct conn *
-first_offer(const struct client *cl)
-{
-	unsigned i;
-
-	for (i = 0; i < cl->o.clients; i++)
-		if (cl->conns[i].offer.file[0])
-			return &cl->conns[i];
-	return NULL;
-}
-
 static int
 write_log(struct client *cl, char *path, size_t len)
 {
-	const struct conn *c = first_offer(cl);
+	const struct conn *c = run_first_offer(cl);
 	struct ft_xfer *x = calloc(cl->o.clients, sizeof(*x));
 	struct ft_test t = { .role = "client", .proto = cl->o.udp ? FT_UDP : FT_TCP,
 	    .mode = "-", .clients = cl->o.clients, .copies_dir = cl->o.out_dir };

@@ -1,6 +1,7 @@
 /* run.c: what the run's modules ask of it alone, below them all (main,
  * samples and view call it; it calls none of them): the test's start as
- * the logs date it, and whether stdout carries JSON only. */
+ * the logs date it, its first offer, and whether stdout carries JSON
+ * only. */
 #include "ftclient.h"
 
 #include <string.h>
@@ -43,4 +44,17 @@ run_test_start(const struct client *cl, long long *skew_s)
 		if (cl->conns[i].server_start.tv_sec != 0)
 			return run_conn_start(cl, &cl->conns[i], skew_s);
 	return cl->start_wall;
+}
+
+/* The first connection that has the server's offer (NULL: none yet):
+ * the test's file, size and number for the log and the samples. */
+const struct conn *
+run_first_offer(const struct client *cl)
+{
+	unsigned i;
+
+	for (i = 0; i < cl->o.clients; i++)
+		if (cl->conns[i].offer.file[0])
+			return &cl->conns[i];
+	return NULL;
 }

@@ -191,17 +191,6 @@ proto_name(const struct client *cl)
 	return cl->o.udp ? "UDP" : "TCP";
 }
 
-static const struct conn *
-offered(const struct client *cl)
-{
-	unsigned i;
-
-	for (i = 0; i < cl->o.clients; i++)
-		if (cl->conns[i].offer.file[0])
-			return &cl->conns[i];
-	return NULL;
-}
-
 static void
 json_connected(struct ft_json *j, const struct client *cl)
 {
@@ -227,7 +216,7 @@ json_connected(struct ft_json *j, const struct client *cl)
 static void
 json_start_ft(struct ft_json *j, const struct client *cl)
 {
-	const struct conn *c = offered(cl);
+	const struct conn *c = run_first_offer(cl);
 	char run[24];
 
 	snprintf(run, sizeof(run), "%016llx", (unsigned long long)cl->run);
@@ -250,7 +239,7 @@ json_start_ft(struct ft_json *j, const struct client *cl)
 static void
 json_start(struct ft_json *j, const struct client *cl)
 {
-	const struct conn *c = offered(cl);
+	const struct conn *c = run_first_offer(cl);
 	char when[64];
 	struct tm tm;
 
@@ -356,16 +345,19 @@ static void
 flush_batch(struct client *cl)
 {
 	struct samples *s = cl->samples;
+	const struct conn *offer;
+	unsigned i, test;
 	char run[24];
-	unsigned i;
 
 	if (s->nbatch == 0)
 		return;
 	snprintf(run, sizeof(run), "%016llx", (unsigned long long)cl->run);
+	offer = run_first_offer(cl);
+	test = offer != NULL ? offer->offer.test : 0;
 	for (i = 0; s->tsv != NULL && i < s->nbatch; i++) {
 		const struct row *r = &s->batch[i];
 		fprintf(s->tsv, "%s\t%u\t%u\t%.6f\t%.6f\t%.6f\t%llu\t%llu\t%.0f\n",
-		    run, offered(cl) ? offered(cl)->offer.test : 0, r->client,
+		    run, test, r->client,
 		    seconds(r->start), seconds(r->end), seconds(r->end - r->start),
 		    (unsigned long long)r->bytes, (unsigned long long)r->total,
 		    bits_per_second(r->bytes, r->end - r->start));
@@ -617,8 +609,8 @@ json_stream_ft(struct ft_json *j, const struct conn *c)
 	ft_json_kuint(j, "client", c->x.client_no);
 	ft_json_kbool(j, "verified", c->x.ok);
 	ft_json_kstr(j, "reason", c->x.ok ? NULL : c->x.reason);
-	ft_json_kstr(j, "copy", c->x.copy[0] ? c->x.copy : NULL);
-	ft_json_kstr(j, "client_ip", c->x.client_ip[0] ? c->x.client_ip : NULL);
+	ft_json_kfield(j, "copy", c->x.copy);
+	ft_json_kfield(j, "client_ip", c->x.client_ip);
 	ft_json_kuint(j, "client_port", c->x.client_port);
 	ft_json_kuint(j, "server_port", c->x.server_port);
 	ft_json_kuint(j, "datagrams", c->x.dgrams);

@@ -410,7 +410,8 @@ wait_more(struct udp_receiver *r)
 		send_status(r);
 	wait = ft_udp_rx_wait_ns(&r->m, now);
 	if (ft_poll(p, 2, (int)((wait + 999999) / 1000000)) > 0) {
-		if (p[0].revents & POLLIN)
+		/* Only the first datagram's time needs it (arrival_ns). */
+		if ((p[0].revents & POLLIN) && r->m.first_rx_ns == 0)
 			r->readable_ns = ft_mono_ns();
 		if (p[1].revents && check_control(r) < 0)
 			return -1;

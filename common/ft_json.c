@@ -260,6 +260,12 @@ ft_json_kstr(struct ft_json *j, const char *key, const char *s)
 }
 
 void
+ft_json_kfield(struct ft_json *j, const char *key, const char *s)
+{
+	ft_json_kstr(j, key, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+void
 ft_json_kint(struct ft_json *j, const char *key, long long v)
 {
 	ft_json_key(j, key);

@@ -58,6 +58,8 @@ void ft_json_null(struct ft_json *j);
 void ft_json_break(struct ft_json *j);
 /* Key and value in one call. */
 void ft_json_kstr(struct ft_json *j, const char *key, const char *s);
+/* A text field that may be empty (a fixed buffer's ""): null then. */
+void ft_json_kfield(struct ft_json *j, const char *key, const char *s);
 void ft_json_kint(struct ft_json *j, const char *key, long long v);
 void ft_json_kuint(struct ft_json *j, const char *key, unsigned long long v);
 void ft_json_kdouble(struct ft_json *j, const char *key, double v,

@@ -328,13 +328,6 @@ has_client(const struct ft_slot *w)
 	return w->state >= FT_SLOT_HANDSHAKE && w->state <= FT_SLOT_CONFIRMING;
 }
 
-/* A string, or null when there is none (an empty field). */
-static void
-json_key_string(struct ft_json *j, const char *key, const char *value)
-{
-	ft_json_kstr(j, key, value != NULL && value[0] != '\0' ? value : NULL);
-}
-
 static void
 json_worker(struct ft_json *j, const struct status_snapshot *s, unsigned k)
 {
@@ -345,10 +338,10 @@ json_worker(struct ft_json *j, const struct status_snapshot *s, unsigned k)
 	ft_json_kuint(j, "slot", k + 1);
 	ft_json_kint(j, "pid", (int)w->pid);
 	ft_json_kstr(j, "state", ft_slot_state_name(w->state));
-	json_key_string(j, "client_ip", has_client(w) ? w->client_ip : NULL);
+	ft_json_kfield(j, "client_ip", has_client(w) ? w->client_ip : NULL);
 	ft_json_kuint(j, "client_port", has_client(w) ? w->client_port : 0);
 	ft_json_kuint(j, "server_port", has_client(w) ? w->server_port : 0);
-	json_key_string(j, "file", w->file);
+	ft_json_kfield(j, "file", w->file);
 	ft_json_kuint(j, "test", s->slot_test_no[k]);
 	ft_json_kuint(j, "member", s->slot_test_no[k] ? w->member : 0);
 	ft_json_kuint(j, "bytes", w->bytes);
@@ -371,10 +364,10 @@ json_test(struct ft_json *j, const struct status_test *t)
 	ft_json_kuint(j, "test", t->test_no);
 	ft_json_kstr(j, "state", test_state_name(t->state));
 	ft_json_kstr(j, "proto", ft_proto_name(t->proto));
-	json_key_string(j, "file", t->file);
+	ft_json_kfield(j, "file", t->file);
 	ft_json_kuint(j, "size", t->size);
-	json_key_string(j, "run", run);
-	json_key_string(j, "client_ip", t->run != 0 ? t->run_ip : NULL);
+	ft_json_kfield(j, "run", run);
+	ft_json_kfield(j, "client_ip", t->run != 0 ? t->run_ip : NULL);
 	ft_json_kuint(j, "expected", t->expected);
 	ft_json_kuint(j, "joined", t->joined);
 	ft_json_kuint(j, "ready", t->ready);
@@ -382,7 +375,7 @@ json_test(struct ft_json *j, const struct status_test *t)
 	ft_json_kuint(j, "finished", t->finished);
 	ft_json_kdouble(j, "running_seconds", t->running_s, 3);
 	ft_json_kbool(j, "aborted", t->aborted);
-	json_key_string(j, "abort_reason", t->aborted ? t->abort_reason : NULL);
+	ft_json_kfield(j, "abort_reason", t->aborted ? t->abort_reason : NULL);
 	ft_json_close(j);
 }
 
@@ -402,7 +395,7 @@ json_queue(struct ft_json *j, const struct status_snapshot *s)
 		ft_json_kuint(j, "place", s->queue[i].place);
 		ft_json_kstr(j, "run", run);
 		ft_json_kuint(j, "seats", s->queue[i].seats);
-		json_key_string(j, "client_ip", s->queue[i].client_ip);
+		ft_json_kfield(j, "client_ip", s->queue[i].client_ip);
 		ft_json_close(j);
 	}
 	ft_json_close(j);
@@ -420,10 +413,10 @@ json_config(struct ft_json *j, const struct status_snapshot *s)
 	    "raw") : "-");
 	ft_json_kuint(j, "workers", c->workers);
 	ft_json_kuint(j, "port", s->port);
-	json_key_string(j, "bind", c->bind_addr);
-	json_key_string(j, "files", c->files_dir);
-	json_key_string(j, "logs", c->logs_dir);
-	json_key_string(j, "selected", s->selected);
+	ft_json_kfield(j, "bind", c->bind_addr);
+	ft_json_kfield(j, "files", c->files_dir);
+	ft_json_kfield(j, "logs", c->logs_dir);
+	ft_json_kfield(j, "selected", s->selected);
 	ft_json_kuint(j, "group_size", s->group_size);
 	ft_json_kuint(j, "datagram", c->datagram);
 	ft_json_kint(j, "timeout", c->ready_timeout_s);
