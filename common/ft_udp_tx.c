@@ -7,11 +7,11 @@
  * a shaper's queue may hold far less than the receiver's buffer), shrinks
  * by a quarter when more than 10% of a stretch of at least 64
  * transmissions was lost, and then grows by one per such stretch; random
- * loss below that is repaired, not treated as congestion. Before any loss, a queue shows as delay: each report that
- * new arrivals prompted gives a round-trip sample (not the idle timer's,
- * nor a FIN probe's answer: they repeat an old max_tx), and when it rises
- * well above the smallest seen the window shrinks by an eighth and stops
- * growing.
+ * loss below that is repaired, not treated as congestion. Before any
+ * loss, a queue shows as delay: each report that new arrivals prompted
+ * gives a round-trip sample (not the idle timer's, nor a FIN probe's
+ * answer: they repeat an old max_tx), and when it rises well above the
+ * smallest seen the window shrinks by an eighth and stops growing.
  *
  * Repairs (reliable): a missing datagram is queued only if its last
  * transmission is older than what the receiver has already seen (a report
